@@ -7,7 +7,7 @@ from schemas.types import DOC_ID_PATTERN
 
 
 class Documents(pa.DataFrameModel):
-    """One row per accepted raw document, with its full text: the target of every provenance span."""
+    """One row per accepted raw document with its full text: the target of provenance spans."""
 
     doc_id: Series[str] = pa.Field(
         unique=True,

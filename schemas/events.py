@@ -1,7 +1,8 @@
 """`events`: one row per event a document mentions."""
 
+import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from schemas.types import (
     DATE_PRECISIONS,
@@ -12,8 +13,9 @@ from schemas.types import (
     confidence_field,
     doc_id_field,
     extractor_field,
-    iso3_field,
+    fact_id_field,
     is_list_of_strings,
+    iso3_field,
     list_field,
     quote_field,
 )
@@ -22,11 +24,7 @@ from schemas.types import (
 class Events(pa.DataFrameModel):
     """One row per distinct event of a document: what, when, where, who, CAMEO-coded."""
 
-    event_id: Series[str] = pa.Field(
-        unique=True,
-        str_matches=r"^ev_[0-9a-f]{16}$",
-        description="Stable id: a hash of document, span and event type; kept across releases.",
-    )
+    event_id: Series[str] = fact_id_field("ev")
     doc_id: Series[str] = doc_id_field()
     char_start: Series[int] = char_start_field()
     char_end: Series[int] = char_end_field()
@@ -79,17 +77,20 @@ class Events(pa.DataFrameModel):
     confidence: Series[float] = confidence_field()
 
     @pa.check("participants", name="list_of_strings")
-    def participants_are_lists(cls, s: Series[object]) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def participants_are_lists(cls, s: pd.Series) -> pd.Series:
         """Every cell is a list of strings (possibly empty)."""
         return s.map(is_list_of_strings)
 
     @pa.dataframe_check
-    def span_is_forward(cls, df: DataFrame) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def span_is_forward(cls, df: pd.DataFrame) -> pd.Series:
         """char_end > char_start."""
         return df["char_end"] > df["char_start"]
 
     @pa.dataframe_check
-    def dates_are_ordered(cls, df: DataFrame) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def dates_are_ordered(cls, df: pd.DataFrame) -> pd.Series:
         """date_start <= date_end where both are known."""
         both = df["date_start"].notna() & df["date_end"].notna()
         return ~both | (df["date_start"].where(both) <= df["date_end"].where(both))

@@ -1,7 +1,8 @@
 """`institution_mentions`: every place a document names an organisation."""
 
+import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from schemas.types import (
     ID_PATTERN,
@@ -10,6 +11,7 @@ from schemas.types import (
     confidence_field,
     doc_id_field,
     extractor_field,
+    fact_id_field,
     quote_field,
 )
 
@@ -17,11 +19,7 @@ from schemas.types import (
 class InstitutionMentions(pa.DataFrameModel):
     """One row per mention of an organisation, linked to `institutions`."""
 
-    mention_id: Series[str] = pa.Field(
-        unique=True,
-        str_matches=r"^im_[0-9a-f]{16}$",
-        description="Stable id: a hash of document and span; kept across releases.",
-    )
+    mention_id: Series[str] = fact_id_field("im")
     institution_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN, description="The organisation (`institutions.institution_id`)."
     )
@@ -33,7 +31,8 @@ class InstitutionMentions(pa.DataFrameModel):
     confidence: Series[float] = confidence_field()
 
     @pa.dataframe_check
-    def span_is_forward(cls, df: DataFrame) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def span_is_forward(cls, df: pd.DataFrame) -> pd.Series:
         """char_end > char_start."""
         return df["char_end"] > df["char_start"]
 

@@ -1,13 +1,14 @@
 """`institutions`: one row per distinct organisation."""
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.types import (
     ID_PATTERN,
     INSTITUTION_KINDS,
-    iso3_field,
     is_list_of_strings,
+    iso3_field,
     list_field,
 )
 
@@ -45,7 +46,8 @@ class Institutions(pa.DataFrameModel):
     n_documents: Series[int] = pa.Field(ge=1, description="Documents that mention it.")
 
     @pa.check("aliases", name="list_of_strings")
-    def aliases_are_lists(cls, s: Series[object]) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def aliases_are_lists(cls, s: pd.Series) -> pd.Series:
         """Every cell is a list of strings."""
         return s.map(is_list_of_strings)
 

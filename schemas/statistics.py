@@ -1,7 +1,8 @@
 """`statistics`: one row per numeric fact."""
 
+import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from schemas.types import (
     QUALIFIERS,
@@ -12,6 +13,7 @@ from schemas.types import (
     confidence_field,
     doc_id_field,
     extractor_field,
+    fact_id_field,
     iso3_field,
     quote_field,
 )
@@ -20,11 +22,7 @@ from schemas.types import (
 class Statistics(pa.DataFrameModel):
     """One row per numeric fact of a document, in base units, with its period and meaning."""
 
-    stat_id: Series[str] = pa.Field(
-        unique=True,
-        str_matches=r"^st_[0-9a-f]{16}$",
-        description="Stable id: a hash of document, span and value; kept across releases.",
-    )
+    stat_id: Series[str] = fact_id_field("st")
     doc_id: Series[str] = doc_id_field()
     char_start: Series[int] = char_start_field()
     char_end: Series[int] = char_end_field()
@@ -64,19 +62,19 @@ class Statistics(pa.DataFrameModel):
     from_country: Series[str] = iso3_field(
         "ISO 3166 alpha-3 origin of a directed flow (investment, exports)."
     )
-    to_country: Series[str] = iso3_field(
-        "ISO 3166 alpha-3 destination of a directed flow."
-    )
+    to_country: Series[str] = iso3_field("ISO 3166 alpha-3 destination of a directed flow.")
     extractor: Series[str] = extractor_field()
     confidence: Series[float] = confidence_field()
 
     @pa.dataframe_check
-    def span_is_forward(cls, df: DataFrame) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def span_is_forward(cls, df: pd.DataFrame) -> pd.Series:
         """char_end > char_start."""
         return df["char_end"] > df["char_start"]
 
     @pa.dataframe_check
-    def period_is_ordered(cls, df: DataFrame) -> Series[bool]:  # type: ignore[override]
+    @classmethod
+    def period_is_ordered(cls, df: pd.DataFrame) -> pd.Series:
         """period_start <= period_end where both are known."""
         both = df["period_start"].notna() & df["period_end"].notna()
         ordered = df["period_start"].where(both) <= df["period_end"].where(both)

@@ -71,6 +71,15 @@ NON_MONEY_UNITS = (
 UNIT_PATTERN = r"^(?:[A-Z]{3}|" + "|".join(NON_MONEY_UNITS) + r")$"
 
 
+def fact_id_field(prefix: str) -> Any:
+    return pa.Field(
+        unique=True,
+        str_matches=rf"^{prefix}_[0-9a-f]{{16}}$",
+        description="Stable id: a hash of table, document and span (and rank among rows "
+        "sharing a span); the same fact keeps its id from release to release.",
+    )
+
+
 def doc_id_field(description: str = "Document the row comes from (`documents.doc_id`).") -> Any:
     return pa.Field(str_matches=DOC_ID_PATTERN, description=description)
 

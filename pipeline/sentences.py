@@ -1,0 +1,63 @@
+"""Sentence boundaries with character offsets, by rule.
+
+Paragraph breaks (newlines) always end a sentence. Inside a paragraph a sentence ends at
+`.`, `!`, `?` or `…` (with any closing quotes or brackets) followed by white space and a
+capital letter, digit or opening quote, unless the word before the stop is an
+abbreviation (`Mr.`, `No.`, `bln.`), an initial (`V. Putin`) or a dotted acronym (`U.S.`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+_PARAGRAPH = re.compile(r"[^\r\n]+")
+_CANDIDATE = re.compile(r"""(?P<stop>[.!?…]+)["'”’»)\]]*(?=\s+["'“‘«(\[]?[A-Z0-9А-ЯЁ])""")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+_INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")  # `V`, `K.K`, `U.S` (before the last stop)
+
+
+@cache
+def _abbreviations() -> frozenset[str]:
+    text = resources.files("pipeline.lexicons").joinpath("abbreviations.yaml").read_text("utf-8")
+    words = [w for group in yaml.safe_load(text).values() for w in group]
+    if not all(isinstance(w, str) for w in words):
+        raise ValueError("abbreviations.yaml: quote every word (YAML reads `no` as false)")
+    return frozenset(w.lower() for w in words)
+
+
+def _is_boundary(text: str, stop_start: int, stop: str) -> bool:
+    if stop != ".":
+        return True
+    m = _WORD_BEFORE.search(text, 0, stop_start)
+    if not m:
+        return True
+    word = m[1].lstrip("\"'“‘«([")
+    if _INITIALS.match(word):
+        return False
+    return word.lower() not in _abbreviations()
+
+
+def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans `(char_start, char_end)` of `text[start:end]`, stripped of white space."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for para in _PARAGRAPH.finditer(text, start, end):
+        s = para.start()
+        for m in _CANDIDATE.finditer(text, para.start(), para.end()):
+            if _is_boundary(text, m.start("stop"), m["stop"]):
+                spans.append((s, m.end()))
+                s = m.end()
+        spans.append((s, para.end()))
+    return [t for t in (_strip(text, a, b) for a, b in spans) if t[1] > t[0]]
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
