@@ -15,7 +15,9 @@ import pandas as pd
 from tqdm import tqdm
 
 import schemas
+from pipeline.cache import ResultCache
 from pipeline.document import Document
+from pipeline.executors import batched, map_batches
 from pipeline.extractors import EXTRACTORS
 from pipeline.ids import fact_id
 from pipeline.io import read_table, write_table
@@ -91,12 +93,51 @@ def _assign_ids(table: str, rows: list[dict[str, Any]]) -> None:
         row[ID_COLUMNS[table]] = fact_id(table, row["doc_id"], *span, rank)
 
 
-def extract_all(docs: Iterable[Document], *, progress: bool = False) -> Rows:
-    """Rows of every fact table for all documents, in document order."""
+def extract_batch(docs: list[Document]) -> list[Rows]:
+    """`extract_document` of each document of a batch (the unit of work of an executor)."""
+    return [extract_document(doc) for doc in docs]
+
+
+def extract_all(
+    docs: Iterable[Document],
+    *,
+    progress: bool = False,
+    cache: ResultCache | None = None,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> Rows:
+    """Rows of every fact table for all documents, in document order.
+
+    Documents found in `cache` are not extracted again; the others are extracted in batches
+    on the chosen executor and their results stored in the cache.
+    """
     out: Rows = {t: [] for t in FACT_TABLES}
-    for doc in tqdm(docs, desc="extract", unit="doc", disable=not progress):
-        for table, rows in extract_document(doc).items():
-            out[table].extend(rows)
+    n_cached = n_extracted = 0
+    batches = batched(tqdm(docs, desc="extract", unit="doc", disable=not progress))
+    for batch in batches:
+        found = [None if cache is None else cache.get(doc) for doc in batch]
+        todo = [doc for doc, rows in zip(batch, found, strict=True) if rows is None]
+        fresh = iter(
+            next(
+                map_batches(
+                    extract_batch, [todo], workers=workers, executor=executor, scheduler=scheduler
+                )
+            )
+            if todo
+            else []
+        )
+        for doc, rows_of_doc in zip(batch, found, strict=True):
+            if rows_of_doc is None:
+                rows_of_doc = next(fresh)
+                n_extracted += 1
+                if cache is not None:
+                    cache.put(doc, rows_of_doc)
+            else:
+                n_cached += 1
+            for table, rows in rows_of_doc.items():
+                out[table].extend(rows)
+    log.debug("extract cached=%d extracted=%d", n_cached, n_extracted)
     return out
 
 
@@ -128,9 +169,26 @@ def frames(rows: Rows) -> dict[str, pd.DataFrame]:
     return out
 
 
-def run(stage_dir: Path, *, progress: bool = False) -> dict[str, int]:
+def run(
+    stage_dir: Path,
+    *,
+    progress: bool = False,
+    cache_dir: Path | None = None,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> dict[str, int]:
     """Extract from the documents of `stage_dir`; write the tables; return their row counts."""
-    tables = frames(extract_all(documents_from(stage_dir), progress=progress))
+    cache = ResultCache(cache_dir) if cache_dir is not None else None
+    rows = extract_all(
+        documents_from(stage_dir),
+        progress=progress,
+        cache=cache,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+    )
+    tables = frames(rows)
     for name, df in tables.items():
         write_table(df, name, stage_dir / f"{name}.parquet")
     counts = {name: len(df) for name, df in tables.items()}
