@@ -466,7 +466,10 @@ def _read_table(
         if message not in warnings:
             warnings.append(message)
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    names = set(pq.read_schema(path).names)
+    parquet = pq.ParquetFile(path)
+    names = set(parquet.schema_arrow.names)
+    if parquet.metadata.num_rows == 0:  # an empty table, whatever its columns
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     missing = [c for c in required if c not in names]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -950,8 +953,9 @@ def _describe(table: str, item: dict[str, Any]) -> str:
 
 def format_table(ev: Evaluation, verbose: bool = False) -> str:
     """The scores as a table a person can read; `verbose` adds what was missed and invented."""
+    n = len(ev.documents)
     out: list[str] = [
-        f"gold:    {ev.gold_path} ({len(ev.documents)} files)",
+        f"gold:    {ev.gold_path} ({n} file{'' if n == 1 else 's'})",
         f"release: {ev.release_dir}",
         "",
         f"{'table':<20}{'gold':>6}{'pred':>6}{'match':>7}{'precision':>11}{'recall':>8}{'F1':>7}",
@@ -968,7 +972,7 @@ def format_table(ev: Evaluation, verbose: bool = False) -> str:
             note = "  (events with a gold date)" if (table, key) == ("events", "date") else ""
             out.append(f"  {table:<12}{key:<11}{a.agree:>5}/{a.total:<5}{rate}{note}")
     out += ["", "per document (P / R / F1)"]
-    head = f"{'file':<34}" + "".join(f"{TABLE_TITLES[k]:<20}" for k in TABLE_KEYS)
+    head = f"{'file':<42}" + "".join(f"{TABLE_TITLES[k]:<20}" for k in TABLE_KEYS)
     out.append(head.rstrip())
     for d in ev.documents:
         cells = "".join(
@@ -976,7 +980,7 @@ def format_table(ev: Evaluation, verbose: bool = False) -> str:
             for s in (d.scores[k] for k in TABLE_KEYS)
         )
         name = d.file if d.doc_id else f"{d.file} (missing)"
-        out.append(f"{_short(name, 33):<34}{cells}".rstrip())
+        out.append(f"{_short(name, 41):<42}{cells}".rstrip())
     if ev.missing_documents:
         out += ["", "gold files not in the release (all false negatives):"]
         out += [f"  {name}" for name in ev.missing_documents]
