@@ -711,7 +711,7 @@ def test_missing_required_column_is_a_clear_error(tmp_path: Path) -> None:
             r"missing field 'value'",
         ),
         (
-            [gold_entry(statistics=[gstat("$1", "1", "USD")])],
+            [gold_entry(statistics=[{**gstat("$1", 1, "USD"), "value": "1"}])],
             r"statistics\[0\]: field 'value' must be a number, got '1'",
         ),
         (
