@@ -1,0 +1,1228 @@
+"""Temporal expressions of English news texts: find them and resolve them to calendar dates.
+
+A grammar of compiled regular expressions built from the lexicon `lexicons/timex.yaml`, plus
+small pure resolvers. One master regular expression (an ordered alternation of rules, most
+specific first) is run over the text; every rule is a named group, and the resolver of the
+rule turns the match into a `Timex` (or rejects it). `ref` is the publication date.
+
+Conventions (documented here, tested in `tests/golden/timex.jsonl`):
+
+- The reported span leaves out a plain leading `in`/`on`/`at`/`during` ("in March 1994" ->
+  "March 1994") but keeps words that change the meaning ("since 2003", "by 2030",
+  "over the past year", "in the last year", "for 20 years", "between 2003 and 2014").
+- Labels: day `YYYY-MM-DD`, month `YYYY-MM`, quarter `YYYY-Q1`, half `YYYY-H1`, year `YYYY`;
+  an interval is `A/B` with A and B labels at the interval's precision.
+- Decades: `the 1990s` -> 1990/1999; early = years 0-3, mid = 3-6, late = 7-9 of the decade.
+- Centuries follow the formal count: the 20th century is 1901..2000 (label `1901/2000`).
+- Parts of a year: early (and "the beginning of") = January-April, mid = May-August,
+  late (and "the end of") = September-December, precision month; but the deadlines
+  "by 2030", "by the end of 2020", "until 2025" give the whole year.
+- Parts of a month: early = days 1-10, mid = 11-20, late = 21-end (precision day).
+- Seasons: spring Mar-May, summer Jun-Aug, autumn/fall Sep-Nov, winter of YEAR = Dec YEAR to
+  Feb YEAR+1.
+- Rolling periods ("over the past year", "in the last 12 months", "over the past five
+  years") run from the reference month minus the period to the reference month
+  (precision month; weeks and days: precision day).
+- "last year", "the past year", "the previous year" are the calendar year before `ref`;
+  "last November" is the latest November before the reference month.
+- Present markers ("currently", "to date") resolve to the reference year (kind "present").
+- Durations and sets carry no dates (precision "unknown").
+- Weeks ("last week") are day-precision intervals Monday..Sunday.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = ["Timex", "find_timexes"]
+
+PRECISIONS = ("day", "month", "quarter", "half", "year", "unknown")
+KINDS = ("date", "range", "present", "duration", "set")
+PREFERS = ("current", "past", "future")
+
+
+@dataclass(frozen=True, slots=True)
+class Timex:
+    """One temporal expression: its span in the text and its resolution."""
+
+    start: int
+    end: int
+    text: str
+    date_start: date | None
+    date_end: date | None
+    precision: str
+    label: str | None
+    kind: str
+    relative: bool
+    rule: str = ""
+
+
+# --------------------------------------------------------------------------------------
+# Calendar helpers (pure)
+# --------------------------------------------------------------------------------------
+
+_MIN_YEAR, _MAX_YEAR = 1, 9998
+
+
+def _last_day(y: int, m: int) -> int:
+    return calendar.monthrange(y, m)[1]
+
+
+def _month_start(y: int, m: int) -> date:
+    return date(y, m, 1)
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, _last_day(y, m))
+
+
+def _add_months(y: int, m: int, n: int) -> tuple[int, int]:
+    k = y * 12 + (m - 1) + n
+    return k // 12, k % 12 + 1
+
+
+def _label(d: date, precision: str) -> str:
+    if precision == "day":
+        return d.isoformat()
+    if precision == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    if precision == "quarter":
+        return f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}"
+    if precision == "half":
+        return f"{d.year:04d}-H{(d.month - 1) // 6 + 1}"
+    return f"{d.year:04d}"
+
+
+def _span_label(d1: date, d2: date, precision: str) -> str:
+    a, b = _label(d1, precision), _label(d2, precision)
+    return a if a == b else f"{a}/{b}"
+
+
+# A resolution: (date_start, date_end, precision, kind, relative); label is derived.
+_Res = tuple[date, date, str, str, bool]
+
+
+def _res(d1: date, d2: date, precision: str, kind: str = "date", relative: bool = False) -> _Res:
+    return (d1, d2, precision, kind, relative)
+
+
+def _year_res(y1: int, y2: int | None = None, *, kind: str = "date", rel: bool = False) -> _Res:
+    y2 = y1 if y2 is None else y2
+    return _res(date(y1, 1, 1), date(y2, 12, 31), "year", kind, rel)
+
+
+def _months_res(y: int, m1: int, n: int, *, kind: str = "date", rel: bool = False) -> _Res:
+    """`n` months from month `m1` of year `y` (may run into the next year)."""
+    y2, m2 = _add_months(y, m1, n - 1)
+    return _res(_month_start(y, m1), _month_end(y2, m2), "month", kind, rel)
+
+
+def _pick_year(
+    span_of: Callable[[int], tuple[date, date]], ref: date, prefer: str
+) -> tuple[date, date]:
+    """Resolve a yearless expression: `span_of(year)` gives its dates in a given year."""
+    s, e = span_of(ref.year)
+    if prefer == "past" and s > ref:
+        return span_of(ref.year - 1)
+    if prefer == "future" and e < ref:
+        return span_of(ref.year + 1)
+    return s, e
+
+
+def _safe_year(y: int) -> bool:
+    return _MIN_YEAR + 1 <= y <= _MAX_YEAR - 1
+
+
+# --------------------------------------------------------------------------------------
+# Lexicon and grammar
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def _lexicon() -> dict[str, Any]:
+    text = resources.files("pipeline.lexicons").joinpath("timex.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _alt(words: Any) -> str:
+    """Alternation of lexicon words, longest first, spaces as flexible blanks."""
+    items = sorted({str(w) for w in words}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", _S) for w in items)
+
+
+def _cased(words: Any) -> str:
+    """Title-case and upper-case forms of lexicon words (months, weekdays)."""
+    forms: set[str] = set()
+    for w in words:
+        w = str(w)
+        forms.update({w[:1].upper() + w[1:], w.upper()})
+    return "|".join(sorted(forms, key=lambda w: (-len(w), w)))
+
+
+_S = r"[ \t\u00a0]+"  # blanks inside an expression (no line breaks)
+_S0 = r"[ \t\u00a0]*"
+_DASH = r"[ \t\u00a0]*[-–—][ \t\u00a0]*"
+_YEAR = r"(?<![\d$€£¥₽₸])(?<!\d[.,])(?:1\d\d\d|20\d\d|21\d\d)(?![\d]|[.,]\d)"
+_DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d%]|[.,:]\d)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    master: re.Pattern[str]
+    months: dict[str, int]
+    weekdays: dict[str, int]
+    seasons: dict[str, tuple[int, int]]
+    numbers: dict[str, int]
+    ordinals: dict[str, int]
+    relative_days: dict[str, int]
+    shifts: dict[str, int]
+    parts: dict[str, str]
+    year_parts_relative: dict[str, str]
+    year_prev_words: frozenset[str]
+    after_year_words: frozenset[str]
+    sentence_start_year_words: frozenset[str]
+    units: dict[str, str]
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace("-", " ").split())
+
+
+@cache
+def _grammar() -> _Grammar:
+    lx = _lexicon()
+    months = {str(k): int(v) for k, v in lx["months"].items()}
+    abbrs = {str(k): int(v) for k, v in lx["month_abbreviations"].items()}
+    month_map = {**months, **abbrs}
+    weekdays = {str(k): int(v) for k, v in lx["weekdays"].items()}
+    seasons = {str(k): (int(v[0]), int(v[1])) for k, v in lx["seasons"].items()}
+    numbers = {str(k): int(v) for k, v in lx["numbers"].items()}
+    tens = {str(k): int(v) for k, v in lx["tens"].items()}
+    ordinals = {_norm(str(k)): int(v) for k, v in lx["ordinals"].items()}
+    units = {str(k): str(v) for k, v in lx["units"].items()}
+
+    month_full = rf"(?:{_cased(months)})(?![\w'’-]|-\w)"
+    month_abbr = rf"(?:{_cased(abbrs)})(?:\.|(?![\w]))"
+    month_any = rf"(?:{month_full}|{month_abbr})"
+    weekday = rf"(?:{_cased(weekdays)})(?!\w)"
+    season = rf"(?i:{_alt(seasons)})(?!\w)"
+    numw = (
+        rf"(?:(?:{_alt(tens)})(?:[- ](?:{_alt(k for k in numbers if numbers[k] < 10)}))?"
+        rf"|{_alt(numbers)})"
+    )
+    num = rf"(?:\d{{1,3}}|(?i:{numw}))(?![\w])"
+    vague = rf"(?i:{_alt(lx['vague_quantities'])})"
+    ordw = rf"(?i:{_alt(lx['ordinals'])})"
+    ordn = r"(?:\d{1,2}(?:st|nd|rd|th))"
+    roman = r"(?:[XVI]{1,5}(?:th)?)"
+    unit = rf"(?i:{_alt(units)})"
+    units_pl = rf"(?i:(?:{_alt(units)})s|centuries)"
+    unit_any = rf"(?:(?i:centuries)|{unit}s?)(?!\w)"
+    shift = rf"(?i:{_alt(lx['relative_shift'])})"
+    part = rf"(?i:{_alt(lx['parts'])})"
+    yref_rel = rf"(?i:{_alt(lx['relative_shift'])}){_S}(?i:year)(?!\w)"
+    yref = rf"(?:{_YEAR}|{yref_rel}|(?i:the{_S}year)(?!\w))"
+    in_ = rf"(?:(?i:in|on|at|during|of|for|throughout|within){_S})"
+    q_ord = r"(?i:first|second|third|fourth|last|final|1st|2nd|3rd|4th)"
+
+    # Rules in priority order: at one position the first rule that matches wins; the scan
+    # then continues after the match, so longer, more specific rules come first.
+    # "(?P<@x>" becomes a group named "<rule>__x"; "@core" is the reported span.
+    rules: list[tuple[str, str]] = [
+        ("iso", r"\b(?P<@y>\d{4})-(?P<@m>0[1-9]|1[0-2])-(?P<@d>[0-3]\d)(?![\d-])"),
+        (
+            "dotted",
+            r"(?<![\d.])(?P<@d>[0-3]?\d)(?P<@sep>[./])(?P<@m>[01]?\d)(?P=@sep)"
+            r"(?P<@y>(?:1\d|2[01])\d\d)(?![\d]|\.\d)",
+        ),
+        (
+            "day_range_dmy",
+            rf"(?:{in_}|(?i:from){_S})?(?P<@core>(?P<@d1>{_DAY})(?:{_DASH}|{_S}(?i:to|and){_S})"
+            rf"(?P<@d2>{_DAY}){_S}(?:(?i:of){_S})?(?P<@m>{month_any})(?:,?{_S}(?P<@y>{_YEAR}))?)",
+        ),
+        (
+            "day_range_mdy",
+            rf"(?:{in_}|(?i:from){_S})?(?P<@core>(?P<@m>{month_any}){_S}(?P<@d1>{_DAY})"
+            rf"(?:{_DASH}|{_S}(?i:to|and){_S})(?P<@d2>{_DAY})(?:,?{_S}(?P<@y>{_YEAR}))?)",
+        ),
+        (
+            "date_dmy",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?:(?i:the){_S})?"
+            rf"(?P<@d>{_DAY}){_S}(?:(?i:of){_S})?(?P<@m>{month_any}),?{_S}(?P<@y>{_YEAR}))",
+        ),
+        (
+            "date_mdy",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?P<@m>{month_any}){_S}"
+            rf"(?P<@d>{_DAY}),?{_S}(?P<@y>{_YEAR}))",
+        ),
+        (
+            "month_range",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?i:from|between)){_S})?(?P<@m1>{month_full})"
+            rf"(?:{_DASH}|{_S}(?i:to|through|till|until|and){_S})(?P<@m2>{month_full})"
+            rf"(?:,?{_S}(?:(?i:of){_S})?(?P<@y>{yref}))?)",
+        ),
+        (
+            "date_dm",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?:(?i:the){_S})?"
+            rf"(?P<@d>{_DAY}){_S}(?:(?i:of){_S})?(?P<@m>{month_any}))",
+        ),
+        (
+            "date_md",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?P<@m>{month_any}){_S}"
+            rf"(?P<@d>{_DAY})(?!{_S0}[-–—]{_S0}\d|,?{_S}\d))",
+        ),
+        (
+            "first_months",
+            rf"(?:(?i:in|during){_S})?(?P<@core>(?:(?i:over|for){_S})?(?i:the){_S}(?i:first)"
+            rf"{_S}(?P<@n>{num}){_S}(?i:months)(?:{_S}(?i:of){_S}(?P<@y>{yref}))?)",
+        ),
+        (
+            "n_months_code",
+            rf"(?:{in_})?(?P<@core>\b(?P<@n>[1-9]|1[01])M{_S0}(?P<@y>{_YEAR}))",
+        ),
+        (
+            "quarter_words",
+            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?P<@o>{q_ord}){_S}(?P<@u>(?i:quarter|half))"
+            rf"(?:{_S}(?i:of){_S}(?:(?i:the){_S}(?i:current){_S}(?i:year)|(?P<@y>{yref}))"
+            rf"|(?!{_S}(?i:of|a|an)\b|-))(?:{_S}(?P<@y2>{_YEAR}))?)",
+        ),
+        (
+            "quarter_code",
+            rf"(?:{in_})?(?P<@core>\b(?:(?P<@y0>{_YEAR}){_S0}[-/]?{_S0})?"
+            rf"(?:(?P<@u>[QH])(?P<@n>[1-4])|(?P<@n2>[1-4])(?P<@u2>[QH]))\b"
+            rf"(?:{_S0}[-/]?{_S0}(?P<@y>{_YEAR}))?)",
+        ),
+        (
+            "decade",
+            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
+            rf"(?P<@y>(?:1\d|20|21)\d0)['’]?s)\b",
+        ),
+        (
+            "century",
+            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
+            rf"(?P<@c>{ordw}|{ordn}|{roman}){_S}(?i:century))\b",
+        ),
+        (
+            "rolling",
+            rf"(?P<@core>(?:(?P<@prep>(?i:over|in|during|within|for|throughout|from)){_S})?"
+            rf"(?i:the){_S}(?P<@dir>(?i:past|last|previous|recent|next|coming|following))"
+            rf"{_S}(?:(?P<@n>{num}){_S}(?P<@us>{units_pl})|(?P<@u>{unit}))(?!\w))",
+        ),
+        (
+            "ago",
+            rf"(?P<@core>(?P<@n>{num}|(?i:an?)){_S}(?P<@u>{unit_any}){_S}(?i:ago|earlier)"
+            rf"(?=\W*$|\W*[a-z,.])(?!\w))",
+        ),
+        (
+            "deadline",
+            rf"(?P<@core>(?P<@prep>(?i:by|until|till|through)){_S}"
+            rf"(?:(?i:the){_S}(?i:end){_S}(?i:of){_S})?(?P<@y>{yref}))",
+        ),
+        (
+            "year_range",
+            rf"(?:(?P<@ctx>(?i:in|during|for|of|the|years|period|from)){_S})?"
+            rf"(?P<@core>(?P<@y1>{_YEAR})(?:{_DASH}|/)(?P<@y2>{_YEAR}|\d\d(?!\d)))",
+        ),
+        (
+            "year_from_to",
+            rf"(?P<@core>(?P<@from>(?i:from|between)){_S}(?P<@y1>{_YEAR}){_S}"
+            rf"(?:(?i:to|till|until|through|and){_S}|{_DASH})(?P<@y2>{_YEAR}))",
+        ),
+        (
+            "since",
+            rf"(?P<@core>(?P<@prep>(?i:since|(?:beginning|starting|commencing)(?:{_S}(?:from|in|with))?"
+            rf"|from)){_S}(?:(?P<@m>{month_full}){_S})?(?P<@y>{_YEAR}))"
+            rf"(?!{_S}(?i:to|till|until|through){_S}\d)",
+        ),
+        (
+            "month_year",
+            rf"(?:{in_}|(?i:since|from|until|till|by|of){_S})?(?P<@core>(?:(?P<@p>{part})"
+            rf"(?:{_S0}-{_S0}|{_S}))?(?P<@m>{month_any}),?{_S}(?:(?i:of){_S})?(?P<@y>{yref}))",
+        ),
+        (
+            "season_year",
+            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?:(?P<@p>{part}){_S})?(?P<@s>{season})"
+            rf"{_S}(?:(?i:of){_S})?(?P<@y>{yref}))",
+        ),
+        (
+            "part_year",
+            rf"(?:{in_})?(?P<@core>(?P<@p>{part})(?:{_S0}-{_S0}|{_S})(?P<@y>{yref}))",
+        ),
+        (
+            "year_part_rel",
+            rf"(?P<@core>(?i:{_alt(lx['year_parts_relative'])}))(?!\w)",
+        ),
+        (
+            "rel_named",
+            rf"(?P<@core>(?P<@sh>{shift}){_S}(?:(?P<@m>{month_full})|(?P<@s>{season})"
+            rf"|(?P<@wd>{weekday})))",
+        ),
+        (
+            "rel_unit",
+            rf"(?P<@core>(?P<@sh>{shift}){_S}(?P<@u>(?i:year|month|week|quarter|decade))"
+            rf"(?!\w|-old))",
+        ),
+        (
+            "rel_day",
+            rf"(?P<@core>(?i:{_alt(lx['relative_days'])}))(?!\w)",
+        ),
+        (
+            "present",
+            rf"(?P<@core>(?i:{_alt(w for w in lx['present_markers'] if w != 'now')}))(?!\w)",
+        ),
+        (
+            "now",
+            rf"(?<![Ff]rom )(?P<@core>\b(?:[Nn]ow|NOW))(?!\w|{_S}(?:that|on)\b|'s)",
+        ),
+        (
+            "set",
+            rf"(?P<@core>(?:(?i:once|twice|thrice|{numw}|\d+){_S}(?i:times?){_S}"
+            rf"(?i:a|per|every|each){_S}{unit}|(?i:every|each){_S}(?:{num}{_S})?{unit_any}"
+            rf"|(?i:{_alt(lx['set_words'])}))(?!\w))",
+        ),
+        (
+            "part_month",
+            rf"(?:{in_})?(?P<@core>(?P<@p>{part})(?:{_S0}-{_S0}|{_S})(?P<@m>{month_full}))",
+        ),
+        (
+            "month_ctx",
+            rf"(?P<@prep>(?i:in|of|since|until|till|by|from|during|through|last|next|this)){_S}"
+            rf"(?P<@core>(?P<@m>{month_full}))(?![ \t]+(?i:be|have|not)\b)",
+        ),
+        (
+            "season",
+            rf"(?:(?i:in|during){_S})(?P<@core>(?:(?i:the){_S})?(?P<@s>{season}))"
+            rf"(?!{_S}(?i:of)\b)",
+        ),
+        ("weekday", rf"(?:(?i:on){_S})?(?P<@core>(?P<@wd>{weekday}))"),
+        (
+            "duration_adj",
+            rf"(?P<@core>\b(?P<@n>{num}|(?i:half|one{_S}and{_S}a{_S}half)|\d+(?:[.,]\d+)?)"
+            rf"(?:-|{_S}|‑)(?P<@u>{unit}|(?i:yr))(?:(?:-|{_S})(?i:old|long))?)(?=-|\W|$)(?!-\d)",
+        ),
+        (
+            "duration",
+            rf"(?P<@core>(?:(?i:for|over|during|within|in|after|under|throughout){_S})?"
+            rf"(?:(?P<@n>{num}|{vague}|\d+(?:[.,]\d+)?|(?i:half{_S}a|a{_S}quarter{_S}of{_S}a))"
+            rf"{_S}(?:(?i:more|less|full|long|whole|consecutive|successive){_S})?"
+            rf"(?P<@u>{unit_any})(?:{_S}(?i:old|long))?|(?i:for){_S}(?P<@v>{units_pl}))(?!\w))",
+        ),
+        ("year", rf"(?P<@core>(?P<@y>{_YEAR})(?P<@poss>['’]s)?)(?!\w)"),
+    ]
+
+    parts: list[str] = []
+    for name, body in rules:
+        body = body.replace("(?P<@", f"(?P<{name}__").replace("(?P=@", f"(?P={name}__")
+        parts.append(f"(?P<{name}>{body})")
+    master = re.compile("|".join(parts))
+
+    sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
+    return _Grammar(
+        master=master,
+        months={k: v for k, v in month_map.items()},
+        weekdays=weekdays,
+        seasons=seasons,
+        numbers={**numbers, **tens, "a": 1, "an": 1},
+        ordinals=ordinals,
+        relative_days={_norm(str(k)): int(v) for k, v in lx["relative_days"].items()},
+        shifts=sh,
+        parts={_norm(str(k)): str(v) for k, v in lx["parts"].items()},
+        year_parts_relative={_norm(str(k)): str(v) for k, v in lx["year_parts_relative"].items()},
+        year_prev_words=frozenset(_norm(str(w)) for w in lx["year_prepositions"]),
+        after_year_words=frozenset(str(w).lower() for w in lx["after_year_words"]),
+        sentence_start_year_words=frozenset(
+            str(w).lower() for w in lx["sentence_start_year_words"]
+        ),
+        units=units,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Small parsers
+# --------------------------------------------------------------------------------------
+
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman(s: str) -> int | None:
+    total, prev = 0, 0
+    for ch in reversed(s):
+        v = _ROMAN.get(ch)
+        if v is None:
+            return None
+        total += -v if v < prev else v
+        prev = max(prev, v)
+    return total or None
+
+
+def _num(g: _Grammar, s: str | None) -> int | None:
+    """Integer value of a digit string or number words ("twenty-five"); None when vague."""
+    if not s:
+        return None
+    s = s.strip().lower()
+    if s.isdigit():
+        return int(s)
+    total = 0
+    for w in re.split(r"[\s-]+", s):
+        v = g.numbers.get(w)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _month(g: _Grammar, s: str) -> int:
+    return g.months[s.lower().rstrip(".")]
+
+
+def _day(s: str) -> int:
+    return int(re.sub(r"\D", "", s))
+
+
+def _unit(s: str) -> str:
+    s = s.lower()
+    if s.startswith("centur"):
+        return "century"
+    return s[:-1] if s.endswith("s") else s
+
+
+def _yref(g: _Grammar, s: str, ref: date) -> tuple[int, bool] | None:
+    """A year reference: "2015" -> (2015, False); "last year" -> (ref.year - 1, True)."""
+    s = s.strip()
+    if s[:1].isdigit():
+        return int(s), False
+    words = _norm(s).split()
+    if words[-1] != "year":
+        return None
+    key = " ".join(words[:-1])
+    if key == "the":
+        return ref.year, True
+    shift = g.shifts.get(key)
+    if shift is None:
+        return None
+    return ref.year + shift, True
+
+
+# --------------------------------------------------------------------------------------
+# Resolvers: (match, rule, text, ref, prefer) -> resolution or None (reject)
+# --------------------------------------------------------------------------------------
+
+
+class _Ctx:
+    __slots__ = ("g", "m", "prefer", "ref", "rule", "text")
+
+    def __init__(
+        self, g: _Grammar, m: re.Match[str], rule: str, text: str, ref: date, prefer: str
+    ) -> None:
+        self.g, self.m, self.rule, self.text, self.ref, self.prefer = g, m, rule, text, ref, prefer
+
+    def get(self, name: str) -> str | None:
+        return self.m.group(f"{self.rule}__{name}")
+
+
+_Resolver = Callable[[_Ctx], _Res | None]
+
+_PREV_WORD = re.compile(r"(?:^|[^\w.])([A-Za-z]+\.?)[ \t\u00a0]*(?:-[ \t\u00a0]*)?$")
+_PREV_YEAR_LIST = re.compile(
+    r"\d{4}(?:['’]s)?(?:,|,?[ \t\u00a0]+(?:and|or|to))[ \t\u00a0]*$"
+    r"|\d{4}[ \t\u00a0]*[-–—][ \t\u00a0]*$"
+)
+_SENT_START = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"”’)])[ \t\u00a0\"“‘(]*$")
+_NEXT_WORD = re.compile(r"[ \t\u00a0]*([A-Za-z][\w'’-]*|[%‰])")
+
+
+def _year_ok(c: _Ctx, s: int, e: int, *, strong: bool = False) -> bool:
+    """Is the 4-digit number at text[s:e] a year? (the general bare-year rule).
+
+    A year needs a temporal context before it (a preposition of the lexicon, a month, a
+    list of years, an opening bracket) or, at the start of a sentence, a following verb of
+    the lexicon ("2014 saw"). Any lower-case word after it that is not a function word of
+    the lexicon makes it a count ("2000 students", "1000 tons"); so do `%` and scale words.
+    """
+    g, text = c.g, c.text
+    after = _NEXT_WORD.match(text, e, min(len(text), e + 40))
+    nxt = after.group(1) if after else ""
+    if nxt in ("%", "‰"):
+        return False
+    if nxt and nxt[0].islower() and nxt.lower() not in g.after_year_words:
+        return False
+    if strong:
+        return True
+    before = text[max(0, s - 40) : s]
+    pm = _PREV_WORD.search(before)
+    if pm and pm.group(1).lower().rstrip(".") in g.year_prev_words:
+        return True
+    if pm and pm.group(1).lower() in g.months:
+        return True
+    if before.endswith("(") or _PREV_YEAR_LIST.search(before):
+        return True
+    if _SENT_START.search(before):
+        return (not nxt and after is None and text[e : e + 1] in (",",)) or (
+            nxt.lower() in g.sentence_start_year_words
+        )
+    return False
+
+
+def _r_iso(c: _Ctx) -> _Res | None:
+    return _day_res(int(c.get("y") or 0), int(c.get("m") or 0), int(c.get("d") or 0))
+
+
+def _day_res(y: int, m: int, d: int, rel: bool = False) -> _Res | None:
+    if not (1 <= m <= 12 and _safe_year(y) and 1 <= d <= _last_day(y, m)):
+        return None
+    x = date(y, m, d)
+    return _res(x, x, "day", "date", rel)
+
+
+def _r_dotted(c: _Ctx) -> _Res | None:
+    return _day_res(int(c.get("y") or 0), int(c.get("m") or 0), int(c.get("d") or 0))
+
+
+def _r_date_full(c: _Ctx) -> _Res | None:
+    return _day_res(int(c.get("y") or 0), _month(c.g, c.get("m") or ""), _day(c.get("d") or ""))
+
+
+def _r_date_partial(c: _Ctx) -> _Res | None:
+    m, d = _month(c.g, c.get("m") or ""), _day(c.get("d") or "")
+    if d > 31 or (m == 2 and d > 29) or d > _last_day(2001 if m != 2 else 2000, m):
+        return None
+
+    def span(y: int) -> tuple[date, date]:
+        dd = min(d, _last_day(y, m))
+        return date(y, m, dd), date(y, m, dd)
+
+    s, e = _pick_year(span, c.ref, c.prefer)
+    return _res(s, e, "day", "date", True)
+
+
+def _r_day_range(c: _Ctx) -> _Res | None:
+    m = _month(c.g, c.get("m") or "")
+    d1, d2 = _day(c.get("d1") or ""), _day(c.get("d2") or "")
+    if not d1 < d2:
+        return None
+    ys = c.get("y")
+    if ys:
+        y = int(ys)
+        if not _safe_year(y) or d2 > _last_day(y, m):
+            return None
+        return _res(date(y, m, d1), date(y, m, d2), "day", "range", False)
+    if d2 > _last_day(2000, m):
+        return None
+    s, e = _pick_year(
+        lambda y: (date(y, m, d1), date(y, m, min(d2, _last_day(y, m)))), c.ref, c.prefer
+    )
+    return _res(s, e, "day", "range", True)
+
+
+def _r_month_range(c: _Ctx) -> _Res | None:
+    m1, m2 = _month(c.g, c.get("m1") or ""), _month(c.g, c.get("m2") or "")
+    if m1 >= m2:
+        return None
+    ys = c.get("y")
+    if ys:
+        yr = _yref(c.g, ys, c.ref)
+        if yr is None or not _safe_year(yr[0]):
+            return None
+        return _res(_month_start(yr[0], m1), _month_end(yr[0], m2), "month", "range", yr[1])
+    if not c.get("from"):
+        # "January-June" alone is a range; "May to June" without a year needs "from".
+        sep = c.m.group(f"{c.rule}__core")
+        if not re.search(r"[-–—]", sep):
+            return None
+    s, e = _pick_year(lambda y: (_month_start(y, m1), _month_end(y, m2)), c.ref, c.prefer)
+    return _res(s, e, "month", "range", True)
+
+
+def _r_first_months(c: _Ctx) -> _Res | None:
+    n = _num(c.g, c.get("n"))
+    if n is None or not 1 <= n <= 12:
+        return None
+    ys = c.get("y")
+    if ys:
+        yr = _yref(c.g, ys, c.ref)
+        if yr is None or not _safe_year(yr[0]):
+            return None
+        return _months_res(yr[0], 1, n, kind="range", rel=yr[1])
+    # Figures for the first n months are published after month n: take the latest such
+    # period that has ended by the reference month (unless "future" is preferred).
+    y = c.ref.year if (n < c.ref.month or c.prefer == "future") else c.ref.year - 1
+    return _months_res(y, 1, n, kind="range", rel=True)
+
+
+def _r_n_months_code(c: _Ctx) -> _Res | None:
+    n = int(c.get("n") or 0)
+    y = int(c.get("y") or 0)
+    if not (1 <= n <= 12 and _safe_year(y)):
+        return None
+    return _months_res(y, 1, n, kind="range")
+
+
+def _quarter_res(y: int, unit: str, n: int, rel: bool) -> _Res | None:
+    if not _safe_year(y):
+        return None
+    if unit == "q":
+        if not 1 <= n <= 4:
+            return None
+        m1 = 3 * (n - 1) + 1
+        return _res(_month_start(y, m1), _month_end(y, m1 + 2), "quarter", "date", rel)
+    if not 1 <= n <= 2:
+        return None
+    m1 = 6 * (n - 1) + 1
+    return _res(_month_start(y, m1), _month_end(y, m1 + 5), "half", "date", rel)
+
+
+_Q_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+          "4th": 4}  # fmt: skip
+
+
+def _r_quarter_words(c: _Ctx) -> _Res | None:
+    unit = "q" if (c.get("u") or "").lower() == "quarter" else "h"
+    o = (c.get("o") or "").lower()
+    n = (4 if unit == "q" else 2) if o in ("last", "final") else _Q_ORD.get(o, 0)
+    ys = c.get("y") or c.get("y2")
+    if ys:
+        yr = _yref(c.g, ys, c.ref)
+        if yr is None:
+            return None
+        return _quarter_res(yr[0], unit, n, yr[1])
+    core = c.m.group(f"{c.rule}__core") or ""
+    if re.search(r"(?i)\bof\b", core):  # "of the current year"
+        return _quarter_res(c.ref.year, unit, n, True)
+    # Yearless: the latest such period that has begun by the reference date.
+    r = _quarter_res(c.ref.year, unit, n, True)
+    if r is None:
+        return None
+    if c.prefer != "future" and r[0] > c.ref:
+        return _quarter_res(c.ref.year - 1, unit, n, True)
+    return r
+
+
+def _r_quarter_code(c: _Ctx) -> _Res | None:
+    unit = (c.get("u") or c.get("u2") or "").lower()
+    n = int(c.get("n") or c.get("n2") or 0)
+    y0, y1 = c.get("y0"), c.get("y")
+    if y0 and y1:
+        return None
+    ys = y0 or y1
+    if ys:
+        return _quarter_res(int(ys), unit, n, False)
+    r = _quarter_res(c.ref.year, unit, n, True)
+    if r is None:
+        return None
+    if c.prefer != "future" and r[0] > c.ref:
+        return _quarter_res(c.ref.year - 1, unit, n, True)
+    return r
+
+
+def _part_bounds(part: str, lo: int, hi: int) -> tuple[int, int]:
+    """First/last index of the early/mid/late third of the inclusive range lo..hi."""
+    n = hi - lo + 1
+    if part == "early":
+        return lo, lo + n // 3 - 1 + (1 if n % 3 == 2 else 0)
+    if part == "late":
+        return hi - n // 3 + 1 - (1 if n % 3 == 2 else 0), hi
+    a = lo + n // 3 + (1 if n % 3 == 2 else 0)
+    return a, hi - n // 3 - (1 if n % 3 == 2 else 0)
+
+
+def _part(g: _Grammar, s: str | None) -> str | None:
+    return g.parts.get(_norm(s)) if s else None
+
+
+def _r_decade(c: _Ctx) -> _Res | None:
+    y = int(c.get("y") or 0)
+    p = _part(c.g, c.get("p"))
+    if p == "early":
+        a, b = y, y + 3
+    elif p == "mid":
+        a, b = y + 3, y + 6
+    elif p == "late":
+        a, b = y + 7, y + 9
+    else:
+        a, b = y, y + 9
+    return _year_res(a, b)
+
+
+def _r_century(c: _Ctx) -> _Res | None:
+    s = (c.get("c") or "").strip()
+    n: int | None
+    if s[:1].isdigit():
+        n = int(re.sub(r"\D", "", s))
+    elif s[:1] in _ROMAN and s.rstrip("th").isupper():
+        n = _roman(s.removesuffix("th"))
+    else:
+        n = c.g.ordinals.get(_norm(s))
+    if n is None or not 1 <= n <= 22:
+        return None
+    lo, hi = 100 * (n - 1) + 1, 100 * n
+    p = _part(c.g, c.get("p"))
+    if p:
+        lo, hi = _part_bounds(p, lo, hi)
+    return _year_res(lo, hi)
+
+
+def _rolling(ref: date, unit: str, n: int, future: bool) -> _Res | None:
+    if unit in ("day", "week", "hour", "minute"):
+        days = n * (7 if unit == "week" else 1) if unit in ("day", "week") else 0
+        try:
+            other = ref + timedelta(days=days if future else -days)
+        except OverflowError:
+            return None
+        a, b = (ref, other) if future else (other, ref)
+        return _res(a, b, "day", "range", True)
+    months = {"month": 1, "quarter": 3, "year": 12, "decade": 120, "century": 1200}.get(unit)
+    if months is None:
+        return None
+    y, m = _add_months(ref.year, ref.month, months * n * (1 if future else -1))
+    if not _safe_year(y):
+        return None
+    if future:
+        return _res(_month_start(ref.year, ref.month), _month_end(y, m), "month", "range", True)
+    return _res(_month_start(y, m), _month_end(ref.year, ref.month), "month", "range", True)
+
+
+def _r_rolling(c: _Ctx) -> _Res | None:
+    d = (c.get("dir") or "").lower()
+    prep = (c.get("prep") or "").lower()
+    us, u1 = c.get("us"), c.get("u")
+    future = d in ("next", "coming", "following")
+    if u1 and not us:
+        unit = _unit(u1)
+        if not prep:
+            return None  # "the past year" alone: calendar year (rel_unit rule)
+        if d == "following":
+            return None
+        n = 1
+    else:
+        unit = _unit(us or "")
+        n_ = _num(c.g, c.get("n"))
+        if n_ is None or n_ < 1:
+            return None
+        n = n_
+        if d == "following":
+            return None  # anaphoric
+    return _rolling(c.ref, unit, n, future)
+
+
+def _r_ago(c: _Ctx) -> _Res | None:
+    n = _num(c.g, c.get("n"))
+    if n is None:
+        return None
+    unit = _unit(c.get("u") or "")
+    ref = c.ref
+    try:
+        if unit == "day":
+            x = ref - timedelta(days=n)
+            return _res(x, x, "day", "date", True)
+        if unit == "week":
+            x = ref - timedelta(days=7 * n)
+            return _res(x, x, "day", "date", True)
+    except OverflowError:
+        return None
+    if unit == "month":
+        y, m = _add_months(ref.year, ref.month, -n)
+        return _months_res(y, m, 1, rel=True) if _safe_year(y) else None
+    years = {"year": 1, "decade": 10, "century": 100}.get(unit)
+    if years is None:
+        return None
+    y = ref.year - n * years
+    return _year_res(y, rel=True) if _safe_year(y) else None
+
+
+def _r_deadline(c: _Ctx) -> _Res | None:
+    yr = _yref(c.g, c.get("y") or "", c.ref)
+    if yr is None or not _safe_year(yr[0]):
+        return None
+    if not yr[1]:
+        core_end = c.m.end(f"{c.rule}__core")
+        ys = c.m.start(f"{c.rule}__y")
+        if not _year_ok(c, ys, core_end, strong=True):
+            return None
+    return _year_res(yr[0], rel=yr[1])
+
+
+def _r_year_range(c: _Ctx) -> _Res | None:
+    y1s, y2s = c.get("y1") or "", c.get("y2") or ""
+    y1 = int(y1s)
+    y2 = int(y2s) if len(y2s) == 4 else (y1 // 100) * 100 + int(y2s)
+    if not (y1 < y2 <= y1 + 100) or y1 < 1800:
+        return None
+    s, e = c.m.start(f"{c.rule}__core"), c.m.end(f"{c.rule}__core")
+    if not _year_ok(c, s, e, strong=True):
+        return None
+    if "/" in (c.m.group(f"{c.rule}__core") or "") and y2 != y1 + 1:
+        return None
+    return _year_res(y1, y2, kind="range")
+
+
+def _r_year_from_to(c: _Ctx) -> _Res | None:
+    y1, y2 = int(c.get("y1") or 0), int(c.get("y2") or 0)
+    if not y1 < y2:
+        return None
+    e = c.m.end(f"{c.rule}__core")
+    if not _year_ok(c, e - 4, e, strong=True):
+        return None
+    return _year_res(y1, y2, kind="range")
+
+
+def _r_since(c: _Ctx) -> _Res | None:
+    y = int(c.get("y") or 0)
+    e = c.m.end(f"{c.rule}__core")
+    ms = c.get("m")
+    if not ms and not _year_ok(c, e - 4, e, strong=True):
+        return None
+    if y > c.ref.year or not _safe_year(y):
+        return None
+    if ms:
+        m = _month(c.g, ms)
+        if (y, m) > (c.ref.year, c.ref.month):
+            return None
+        return _res(_month_start(y, m), _month_end(c.ref.year, c.ref.month), "month", "range")
+    return _year_res(y, c.ref.year, kind="range")
+
+
+def _r_month_year(c: _Ctx) -> _Res | None:
+    yr = _yref(c.g, c.get("y") or "", c.ref)
+    if yr is None or not _safe_year(yr[0]):
+        return None
+    m = _month(c.g, c.get("m") or "")
+    p = _part(c.g, c.get("p"))
+    return _month_part(yr[0], m, p, yr[1])
+
+
+def _month_part(y: int, m: int, p: str | None, rel: bool) -> _Res:
+    if p is None:
+        return _months_res(y, m, 1, rel=rel)
+    last = _last_day(y, m)
+    lo, hi = {"early": (1, 10), "mid": (11, 20), "late": (21, last)}[p]
+    return _res(date(y, m, lo), date(y, m, hi), "day", "date", rel)
+
+
+def _season_span(g: _Grammar, s: str, y: int) -> tuple[date, date]:
+    m1, n = g.seasons[s.lower()]
+    y2, m2 = _add_months(y, m1, n - 1)
+    return _month_start(y, m1), _month_end(y2, m2)
+
+
+def _r_season_year(c: _Ctx) -> _Res | None:
+    yr = _yref(c.g, c.get("y") or "", c.ref)
+    if yr is None or not _safe_year(yr[0]):
+        return None
+    s, e = _season_span(c.g, c.get("s") or "", yr[0])
+    p = _part(c.g, c.get("p"))
+    if p:
+        lo, hi = _part_bounds(p, s.month, s.month + 2)
+        y2a, ma = _add_months(s.year, lo, 0)
+        y2b, mb = _add_months(s.year, hi, 0)
+        s, e = _month_start(y2a, ma), _month_end(y2b, mb)
+    return _res(s, e, "month", "date", yr[1])
+
+
+def _r_part_year(c: _Ctx) -> _Res | None:
+    yr = _yref(c.g, c.get("y") or "", c.ref)
+    if yr is None or not _safe_year(yr[0]):
+        return None
+    p = _part(c.g, c.get("p")) or "mid"
+    if not yr[1]:
+        e = c.m.end(f"{c.rule}__core")
+        if not _year_ok(c, e - 4, e, strong=True):
+            return None
+    lo, hi = _part_bounds(p, 1, 12)
+    return _res(_month_start(yr[0], lo), _month_end(yr[0], hi), "month", "date", yr[1])
+
+
+def _r_year_part_rel(c: _Ctx) -> _Res | None:
+    kind = c.g.year_parts_relative.get(_norm(c.get("core") or ""))
+    y, m = c.ref.year, c.ref.month
+    if kind == "earlier":
+        return _res(_month_start(y, 1), _month_end(y, m), "month", "date", True)
+    return _res(_month_start(y, m), _month_end(y, 12), "month", "date", True)
+
+
+def _r_rel_named(c: _Ctx) -> _Res | None:
+    g, ref = c.g, c.ref
+    sh = g.shifts.get(_norm(c.get("sh") or ""))
+    if sh is None:
+        return None
+    ms, ss, wds = c.get("m"), c.get("s"), c.get("wd")
+    if ms:
+        m = _month(g, ms)
+        if sh == 0:
+            y = ref.year
+        elif sh < 0:
+            y = ref.year if m < ref.month else ref.year - 1
+        else:
+            y = ref.year if m > ref.month else ref.year + 1
+        return _months_res(y, m, 1, rel=True)
+    if ss:
+        spans = [
+            _season_span(g, ss, y) for y in (ref.year - 2, ref.year - 1, ref.year, ref.year + 1)
+        ]
+        if sh == 0:
+            cur = [sp for sp in spans if sp[0] <= ref <= sp[1]]
+            s, e = cur[0] if cur else spans[2]
+        elif sh < 0:
+            s, e = [sp for sp in spans if sp[1] < ref][-1]
+        else:
+            s, e = next(sp for sp in spans if sp[0] > ref)
+        return _res(s, e, "month", "date", True)
+    if wds:
+        wd = g.weekdays[wds.lower()]
+        delta = wd - ref.weekday()
+        if sh == 0:
+            x = ref + timedelta(days=delta)
+        elif sh < 0:
+            x = ref + timedelta(days=delta if delta < 0 else delta - 7)
+        else:
+            x = ref + timedelta(days=delta if delta > 0 else delta + 7)
+        return _res(x, x, "day", "date", True)
+    return None
+
+
+def _r_rel_unit(c: _Ctx) -> _Res | None:
+    ref = c.ref
+    sh = c.g.shifts.get(_norm(c.get("sh") or ""))
+    if sh is None:
+        return None
+    unit = (c.get("u") or "").lower()
+    if unit == "year":
+        return _year_res(ref.year + sh, rel=True)
+    if unit == "month":
+        y, m = _add_months(ref.year, ref.month, sh)
+        return _months_res(y, m, 1, rel=True)
+    if unit == "quarter":
+        q = (ref.month - 1) // 3 + sh
+        y = ref.year + q // 4
+        return _quarter_res(y, "q", q % 4 + 1, True)
+    if unit == "week":
+        monday = ref - timedelta(days=ref.weekday()) + timedelta(days=7 * sh)
+        return _res(monday, monday + timedelta(days=6), "day", "date", True)
+    if unit == "decade":
+        if sh == 0:
+            return _year_res(ref.year // 10 * 10, ref.year // 10 * 10 + 9, rel=True)
+        return None
+    return None
+
+
+def _r_rel_day(c: _Ctx) -> _Res | None:
+    shift = c.g.relative_days.get(_norm(c.get("core") or ""))
+    if shift is None:
+        return None
+    x = c.ref + timedelta(days=shift)
+    return _res(x, x, "day", "date", True)
+
+
+def _r_present(c: _Ctx) -> _Res | None:
+    return _year_res(c.ref.year, kind="present", rel=True)
+
+
+def _r_part_month(c: _Ctx) -> _Res | None:
+    m = _month(c.g, c.get("m") or "")
+    p = _part(c.g, c.get("p"))
+    s, _e = _pick_year(lambda y: (_month_start(y, m), _month_end(y, m)), c.ref, c.prefer)
+    r = _month_part(s.year, m, p, True)
+    return r
+
+
+def _r_month_ctx(c: _Ctx) -> _Res | None:
+    m = _month(c.g, c.get("m") or "")
+    prep = (c.get("prep") or "").lower()
+    if prep in ("last", "next", "this"):
+        return None  # handled by rel_named
+    s, e = _pick_year(lambda y: (_month_start(y, m), _month_end(y, m)), c.ref, c.prefer)
+    return _res(s, e, "month", "date", True)
+
+
+def _r_season(c: _Ctx) -> _Res | None:
+    ss = c.get("s") or ""
+    s, e = _pick_year(lambda y: _season_span(c.g, ss, y), c.ref, c.prefer)
+    return _res(s, e, "month", "date", True)
+
+
+def _r_weekday(c: _Ctx) -> _Res | None:
+    ref = c.ref
+    wd = c.g.weekdays[(c.get("wd") or "").lower()]
+    delta = wd - ref.weekday()
+    if c.prefer == "past" and delta > 0:
+        delta -= 7
+    elif c.prefer == "future" and delta < 0:
+        delta += 7
+    x = ref + timedelta(days=delta)
+    return _res(x, x, "day", "date", True)
+
+
+def _r_set(c: _Ctx) -> _Res | None:
+    return None
+
+
+def _r_year(c: _Ctx) -> _Res | None:
+    s, e = c.m.start(f"{c.rule}__y"), c.m.end(f"{c.rule}__y")
+    if not (c.get("poss") or _year_ok(c, s, e)):
+        return None
+    return _year_res(int(c.get("y") or 0))
+
+
+# Rules without dates (kind, resolver ignored).
+_DATELESS = {"set": "set", "duration": "duration", "duration_adj": "duration"}
+
+_RESOLVERS: dict[str, _Resolver] = {
+    "iso": _r_iso,
+    "dotted": _r_dotted,
+    "day_range_dmy": _r_day_range,
+    "day_range_mdy": _r_day_range,
+    "date_dmy": _r_date_full,
+    "date_mdy": _r_date_full,
+    "month_range": _r_month_range,
+    "date_dm": _r_date_partial,
+    "date_md": _r_date_partial,
+    "first_months": _r_first_months,
+    "n_months_code": _r_n_months_code,
+    "quarter_words": _r_quarter_words,
+    "quarter_code": _r_quarter_code,
+    "decade": _r_decade,
+    "century": _r_century,
+    "rolling": _r_rolling,
+    "ago": _r_ago,
+    "deadline": _r_deadline,
+    "year_range": _r_year_range,
+    "year_from_to": _r_year_from_to,
+    "since": _r_since,
+    "month_year": _r_month_year,
+    "season_year": _r_season_year,
+    "part_year": _r_part_year,
+    "year_part_rel": _r_year_part_rel,
+    "rel_named": _r_rel_named,
+    "rel_unit": _r_rel_unit,
+    "rel_day": _r_rel_day,
+    "present": _r_present,
+    "now": _r_present,
+    "part_month": _r_part_month,
+    "month_ctx": _r_month_ctx,
+    "season": _r_season,
+    "weekday": _r_weekday,
+    "year": _r_year,
+}
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def _single_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each rule of the master expression compiled alone (for the rejection fallback)."""
+    master = _grammar().master
+    out: list[tuple[str, re.Pattern[str]]] = []
+    pattern = master.pattern
+    # The master is "(?P<r1>...)|(?P<r2>...)": split at top-level alternation bars.
+    depth, start, esc, in_class = 0, 0, False, False
+    pieces: list[str] = []
+    for i, ch in enumerate(pattern):
+        if esc:
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(pattern[start:i])
+            start = i + 1
+    pieces.append(pattern[start:])
+    for piece in pieces:
+        name = piece[4 : piece.index(">")]
+        out.append((name, re.compile(piece)))
+    return tuple(out)
+
+
+def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex]:
+    """All time expressions in `text`, left to right, non-overlapping (longest wins).
+
+    `ref` is the publication date. `prefer` resolves under-specified expressions
+    ("in October", "on Monday"): "current" = the same year/week as ref, "past" = the latest
+    such date not after ref, "future" = the earliest not before ref.
+    """
+    if prefer not in PREFERS:
+        raise ValueError(f"prefer must be one of {PREFERS}, not {prefer!r}")
+    g = _grammar()
+    search = g.master.search
+    out: list[Timex] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        m = search(text, pos)
+        if m is None:
+            break
+        tx = _from_match(g, m, text, ref, prefer)
+        if tx is None:
+            # Rejected: try the later rules at the same position, then move on by one.
+            p = m.start()
+            tx = _fallback(g, m.lastgroup or "", text, p, ref, prefer)
+            if tx is None:
+                pos = p + 1
+                continue
+        out.append(tx)
+        pos = tx.end
+    return out
+
+
+def _fallback(
+    g: _Grammar, rejected: str, text: str, p: int, ref: date, prefer: str
+) -> Timex | None:
+    seen = False
+    for name, rx in _single_rules():
+        if not seen:
+            seen = name == rejected
+            continue
+        m = rx.match(text, p)
+        if m is not None:
+            tx = _from_match(g, m, text, ref, prefer)
+            if tx is not None:
+                return tx
+    return None
+
+
+def _from_match(g: _Grammar, m: re.Match[str], text: str, ref: date, prefer: str) -> Timex | None:
+    rule = m.lastgroup or ""
+    core = f"{rule}__core"
+    if core in m.re.groupindex and m.group(core) is not None:
+        s, e = m.span(core)
+    else:
+        s, e = m.span(rule)
+    if s == e:
+        return None
+    return _resolve(_Ctx(g, m, rule, text, ref, prefer), s, e)
+
+
+def _resolve(c: _Ctx, s: int, e: int) -> Timex | None:
+    rule = c.rule
+    dateless = _DATELESS.get(rule)
+    if dateless is not None:
+        return Timex(s, e, c.text[s:e], None, None, "unknown", None, dateless, False, rule)
+    try:
+        r = _RESOLVERS[rule](c)
+    except (ValueError, OverflowError, KeyError):
+        return None
+    if r is None:
+        return None
+    d1, d2, precision, kind, relative = r
+    if d1 > d2:
+        return None
+    return Timex(
+        s, e, c.text[s:e], d1, d2, precision, _span_label(d1, d2, precision), kind, relative, rule
+    )
