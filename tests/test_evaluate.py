@@ -881,3 +881,91 @@ def test_format_table_verbose_lists_misses(tmp_path: Path) -> None:
     long = format_table(ev, verbose=True)
     assert f"  {FILE_A}: '$19.7 billion'  [19,700,000,000 USD]" in long
     assert f"  {FILE_A}: '1,350'  [1350 count]" in long
+
+
+# --------------------------------------------------------------------------- full schema
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _gold_from_release(rel: Path) -> list[dict[str, Any]]:
+    """A gold file that says exactly what the release says (dates at their precision)."""
+    docs = pd.read_parquet(rel / "documents.parquet")
+    stats = pd.read_parquet(rel / "statistics.parquet")
+    events = pd.read_parquet(rel / "events.parquet")
+    insts = pd.read_parquet(rel / "institutions.parquet").set_index("institution_id")
+    mentions = pd.read_parquet(rel / "institution_mentions.parquet")
+    formats = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+    entries = []
+    for did, source in zip(docs["doc_id"], docs["source_path"], strict=True):
+        s = stats[stats["doc_id"] == did]
+        e = events[events["doc_id"] == did]
+        m = mentions[mentions["doc_id"] == did].drop_duplicates("institution_id")
+        entries.append(
+            {
+                "file": source,
+                "statistics": [
+                    gstat(
+                        r.quote,
+                        r.value,
+                        r.unit,
+                        qualifier=r.qualifier,
+                        measure=r.measure,
+                        period=_str(r.period_label),
+                    )
+                    for r in s.itertuples()
+                ],
+                "events": [
+                    gevent(
+                        r.quote,
+                        r.event_type,
+                        status=r.status,
+                        location=_str(r.location),
+                        date=(
+                            r.date_start.strftime(formats[r.date_precision])
+                            if r.date_start is not None and r.date_precision in formats
+                            else ""
+                        ),
+                    )
+                    for r in e.itertuples()
+                ],
+                "institutions": [
+                    {"quote": r.quote, "canonical": insts.loc[r.institution_id, "name"]}
+                    for r in m.itertuples()
+                ],
+            }
+        )
+    return entries
+
+
+def test_full_schema_release_scores_itself_perfectly(tmp_path: Path) -> None:
+    from release_fixture import make_release
+
+    rel = make_release(tmp_path / "output")
+    entries = _gold_from_release(rel)
+    gold = write_gold(tmp_path / "g.json", entries)
+    ev = evaluate(gold, tmp_path / "output")  # the output folder: its latest release
+    assert ev.release_dir == str(tmp_path / "output" / "latest")
+    n_stats = sum(len(x["statistics"]) for x in entries)
+    assert n_stats > 0
+    assert ev.totals["statistics"] == Score(n_stats, n_stats, n_stats)
+    for key in ("statistics", "events", "events_untyped", "institutions"):
+        assert prf(ev.totals[key]) == (1.0, 1.0, 1.0), key
+    for keys in ev.agreement.values():
+        for name, a in keys.items():
+            assert a.agree == a.total, name
+    assert ev.gold_errors == [] and ev.missing_documents == [] and ev.warnings == []
+
+    # Drop the first gold statistic and change the type of every gold event: the release now
+    # has one statistic too many and no typed event right.
+    entries[0]["statistics"] = entries[0]["statistics"][1:]
+    for entry in entries:
+        for g in entry["events"]:
+            g["type"] = "other" if g["type"] != "other" else "visit"
+    ev = evaluate(write_gold(tmp_path / "g2.json", entries), rel)
+    assert ev.totals["statistics"] == Score(n_stats - 1, n_stats, n_stats - 1)
+    assert ev.totals["events"].matched == 0
+    assert prf(ev.totals["events_untyped"]) == (1.0, 1.0, 1.0)
+    assert len(ev.disagreements["events"]) == ev.totals["events"].gold
