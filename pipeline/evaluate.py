@@ -435,6 +435,13 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def _opt_str(value: Any) -> str | None:
     if value is None:
         return None
@@ -587,7 +594,7 @@ def _stat_pred_item(doc: _Doc, p: dict[str, Any]) -> dict[str, Any]:
         "quote": _pred_quote(doc, p),
         "char_start": int(p["char_start"]),
         "char_end": int(p["char_end"]),
-        "value": float(p["value"]),
+        "value": None if math.isnan(_float(p["value"])) else _float(p["value"]),
         "unit": _opt_str(p["unit"]),
         "qualifier": _opt_str(p["qualifier"]),
         "measure": _opt_str(p["measure"]),
@@ -600,7 +607,9 @@ def _score_statistics(doc: _Doc, preds: list[dict[str, Any]]) -> Score:
     spans = [doc.occ("statistics", i, g.quote) for i, g in enumerate(golds)]
 
     def accept(g: GoldStatistic, p: dict[str, Any]) -> bool:
-        return values_match(float(p["value"]), g.value) and units_match(_opt_str(p["unit"]), g.unit)
+        return values_match(_float(p["value"]), g.value) and units_match(
+            _opt_str(p["unit"]), g.unit
+        )
 
     checks: dict[str, Callable[[GoldStatistic, dict[str, Any]], tuple[bool, str, Any]]] = {
         "qualifier": lambda g, p: (
