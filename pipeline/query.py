@@ -3,7 +3,8 @@
 `run_query(sql, release_dir, fmt)` runs SQL on the release's `kzru.duckdb` (read-only) and
 renders the result as a readable fixed-width table or as CSV, JSON or Parquet for machines.
 `show(fact_id, release_dir)` prints a fact's columns, its document and the sentence the
-fact comes from with the quoted words marked `[[like this]]`.
+fact comes from with the quoted words marked `[[like this]]`. Text results carry no final
+newline: the command line prints them.
 """
 
 from __future__ import annotations
@@ -21,17 +22,15 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
+from pipeline import sentences
+
 FORMATS = ("table", "csv", "json", "parquet")
 #: Marks around the quoted words in `show` output: plain ASCII, reads in a terminal and a log.
 MARK_OPEN, MARK_CLOSE = "[[", "]]"
 #: Characters of text fetched either side of a span to find its sentence.
 CONTEXT_CHARS = 600
 
-# Where a sentence ends: `.`, `!`, `?` (with closing quotes or brackets), then whitespace.
-_SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s+")
-# Words before a full stop that do not end a sentence: initials (`V.`), short capitalised
-# abbreviations (`Dr.`, `St.`, `Jan.`) and dotted acronyms (`U.S.`).
-_NOT_AN_END = re.compile(r"(?:^|[\s(«\"“])(?:[A-Z]|[A-Z][a-z]{1,2}|(?:[A-Za-z]\.)+[A-Za-z])$")
+# The file's ` date YYYY-MM-DD ` header: never part of a sentence.
 _HEADER = re.compile(r"^\s*date \d{4}-\d{2}-\d{2} ")
 
 
@@ -50,33 +49,24 @@ class UnknownIdError(KeyError):
 
 
 def sentence_bounds(text: str, start: int, end: int, offset: int = 0) -> tuple[int, int]:
-    """Bounds of the sentence around the span `[start, end)`, as offsets into the document.
+    """Bounds of the sentence(s) holding the span `[start, end)`, as offsets into the document.
 
     `text` is the document's text from `offset` on (a window, or the whole text with
-    `offset=0`); `start` and `end` are offsets into the whole document. A sentence ends at a
-    line break or at `.`/`!`/`?` followed by whitespace, except after an initial or a short
-    abbreviation; the file's ` date YYYY-MM-DD ` header is never part of a sentence.
+    `offset=0`); `start` and `end` are offsets into the whole document. Sentences are those of
+    `pipeline.sentences.split` within the span's paragraph; the file's ` date YYYY-MM-DD `
+    header is left out.
     """
     s, e = start - offset, end - offset
-    lo = 0
+    lo = text.rfind("\n", 0, s) + 1
     header = _HEADER.match(text) if offset == 0 else None
-    if header and header.end() <= s:
+    if header and lo < header.end() <= s:
         lo = header.end()
-    nl = text.rfind("\n", lo, s)
-    if nl >= 0:
-        lo = nl + 1
-    for m in _SENTENCE_END.finditer(text, lo, s):
-        if m.end() <= s and not _NOT_AN_END.search(text[max(lo, m.start() - 12) : m.start()]):
-            lo = m.end()
-    hi = len(text)
-    nl = text.find("\n", e)
-    if nl >= 0:
-        hi = nl
-    for m in _SENTENCE_END.finditer(text, e, hi):
-        if not _NOT_AN_END.search(text[max(e, m.start() - 12) : m.start()]):
-            hi = m.start() + 1
-            break
-    return lo + offset, hi + offset
+    hi = text.find("\n", e)
+    hi = len(text) if hi < 0 else hi
+    spans = sentences.split(text, lo, hi)
+    first = min([a for a, b in spans if b > s] + [s])
+    last = max([b for a, b in spans if a < e] + [e])
+    return first + offset, last + offset
 
 
 def marked_sentence(
@@ -95,18 +85,6 @@ def marked_sentence(
 
 
 # --------------------------------------------------------------------------- query
-
-
-def resolve_release(path: Path) -> Path:
-    """The release folder at `path`: a release itself, or an output folder's `latest`."""
-    if (path / "kzru.duckdb").exists() or (path / "datapackage.json").exists():
-        return path
-    latest = path / "latest"
-    if latest.exists():
-        return latest.resolve()
-    raise FileNotFoundError(
-        f"No release in {path}: expected kzru.duckdb there or a `latest` link (run `kzru build`)."
-    )
 
 
 def _connect(release_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -185,7 +163,7 @@ def format_table(
     out += [line(r) for r in cells]
     shown = f", first {len(rows):,} shown" if total > len(rows) else ""
     out.append(f"({total:,} row{'s' if total != 1 else ''}{shown})")
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
 
 
 def run_query(
@@ -222,7 +200,7 @@ def run_query(
             json.dumps(dict(zip(columns, map(_plain, row), strict=True)), ensure_ascii=False)
             for row in rows
         ]
-        return "[\n" + ",\n".join(records) + ("\n]\n" if records else "]\n")
+        return "[\n" + ",\n".join(records) + "\n]" if records else "[]"
     buf_s = io.StringIO()
     writer = csv.writer(buf_s, lineterminator="\n")
     writer.writerow(columns)
@@ -237,7 +215,7 @@ def run_query(
                 for v in row
             ]
         )
-    return buf_s.getvalue()
+    return buf_s.getvalue().removesuffix("\n")
 
 
 # --------------------------------------------------------------------------- show
@@ -311,7 +289,7 @@ def show(fact_id: str, release_dir: Path, *, max_mentions: int = 20) -> str:
                 fact = _fetch_one(con, table, key, fact_id)
                 if fact is not None:
                     lines = _block(f"{table} {fact_id}", fact)
-                    return "\n".join([*lines, "", *_provenance(con, fact)]) + "\n"
+                    return "\n".join([*lines, "", *_provenance(con, fact)])
         inst = _fetch_one(con, "institutions", "institution_id", fact_id)
         if inst is None:
             raise UnknownIdError(
@@ -336,4 +314,4 @@ def show(fact_id: str, release_dir: Path, *, max_mentions: int = 20) -> str:
                 f'... {len(mentions) - max_mentions} more: kzru query "SELECT * FROM '
                 f"institution_mentions WHERE institution_id = '{fact_id}'\"",
             ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import schemas
+from schemas.generate import arrow_schema, describe, frictionless_schema
 
 VERSION = "2026.11.21"
 
@@ -369,31 +370,6 @@ _REJECTED = [
 ]
 
 
-def _arrow_type(dtype: str, metadata: dict[str, Any] | None) -> pa.DataType:
-    if metadata and metadata.get("logical_type") == schemas.types.LIST_OF_STRINGS:
-        return pa.list_(pa.string())
-    if dtype.startswith("string") or dtype == "str":
-        return pa.string()
-    if dtype == "date":
-        return pa.date32()
-    if dtype.startswith("int"):
-        return pa.int64()
-    if dtype.startswith("float"):
-        return pa.float64()
-    raise ValueError(f"no Arrow type for {dtype}")
-
-
-def arrow_schema(table: str) -> pa.Schema:
-    """Arrow schema of a published table, read from its pandera model."""
-    cols = schemas.TABLES[table].to_schema().columns
-    return pa.schema(
-        [
-            pa.field(name, _arrow_type(str(col.dtype), col.metadata), nullable=col.nullable)
-            for name, col in cols.items()
-        ]
-    )
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -420,7 +396,7 @@ def make_release(
     if empty:
         tables = {name: [] for name in tables}
     for name in schemas.TABLES:
-        schema = arrow_schema(name)
+        schema = arrow_schema(schemas.TABLES[name])
         tbl = pa.Table.from_pylist(tables[name], schema=schema)
         pq.write_table(tbl, rel / f"{name}.parquet")
 
@@ -457,9 +433,8 @@ def make_release(
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{_sha256(path)}",
                 "rows": len(tables[name]),
-                "schema": {
-                    "fields": [{"name": f.name, "type": str(f.type)} for f in arrow_schema(name)]
-                },
+                "description": describe(schemas.TABLES[name]),
+                "schema": frictionless_schema(schemas.TABLES[name]),
             }
         )
     db = rel / "kzru.duckdb"
