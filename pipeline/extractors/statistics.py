@@ -1,15 +1,839 @@
-"""statistics extractor (placeholder: being written)."""
+"""statistics extractor: one row per numeric fact of a document.
+
+A grammar of the genre's numeric facts, driven by lexicons in `pipeline/lexicons/`:
+
+    [qualifier] [currency] NUMBER [scale] [unit | currency | % | -fold | times] [counted noun]
+
+`pipeline.numbers` reads the number itself (digits, separators, spelled numbers, fractions,
+scales, compounds); this module reads what surrounds it, drops what is no statistic (years and
+dates, ordinals, identifiers, durations, descriptors, vague amounts), joins ranges
+(`$24-24.5 billion`: two rows) and pairs (`76 out of 89 subjects`), and gives each row its
+measure (lexicon cues of the clause), subject, period (the nearest time expression of the
+sentence, from `pipeline.timex`) and the direction of a flow (`from_country`, `to_country`).
+
+Only sentences with a digit or a number word are parsed.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import import_module, resources
+from typing import Any, NamedTuple
+
+import yaml
+
 from pipeline.document import Document
 from pipeline.extractors.rows import StatisticRow
+from pipeline.geo import country_iso3
+from pipeline.numbers import Number, find_numbers
+from pipeline.numbers import lexicon as number_lexicon
 
 NAME = "statistics"
-VERSION = "0.1"
+VERSION = "1.0"
 TABLE = "statistics"
+
+_COMPARATIVE = re.compile(r"\s*(?:more|higher|larger|bigger|greater|less|lower|smaller|as|the)\b")
+_YEAR_BEFORE = re.compile(r"\b(?:in|since|by|from|to|until|of|year|the|and)\s+$")
+_HEADER = re.compile(r"\s*date\s+\d{4}-\d{2}-\d{2}\s")
+_CLAUSE_STOP = re.compile(r"[;:]|\s—\s")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load(resources.files("pipeline.lexicons").joinpath(name).read_text("utf-8"))
+
+
+def _alt(words: Sequence[str], *, spaces: bool = True) -> str:
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    parts = [re.escape(w) for w in ordered]
+    if spaces:
+        parts = [p.replace(r"\ ", r"\s+") for p in parts]
+    return "|".join(parts)
+
+
+def _plural(noun: str) -> str:
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(?:s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
+
+
+class _Head(NamedTuple):
+    measure: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Lex:
+    """Every lexicon, compiled once."""
+
+    cur_prefix: re.Pattern[str]
+    cur_prefix_map: dict[str, str]
+    cur_suffix: re.Pattern[str]
+    cur_suffix_map: dict[str, str]
+    percent: re.Pattern[str]
+    percent_map: dict[str, str]
+    multiple: re.Pattern[str]
+    multiple_words: re.Pattern[str]
+    multiple_values: dict[str, float]
+    physical: re.Pattern[str]
+    physical_map: dict[str, tuple[str, float]]
+    money_scale: re.Pattern[str]
+    money_scales: dict[str, float]
+    qual_before: re.Pattern[str]
+    qual_before_map: dict[str, str]
+    qual_after: re.Pattern[str]
+    qual_after_map: dict[str, str]
+    heads: dict[str, _Head]
+    head_max_words: int
+    not_plural: frozenset[str]
+    cues: re.Pattern[str]
+    cue_map: dict[str, str]
+    change: re.Pattern[str]
+    change_map: dict[str, str]
+    growth: dict[str, tuple[str, str]]
+    times_cues: re.Pattern[str]
+    times_map: dict[str, str]
+    direction: dict[str, tuple[re.Pattern[str], bool]]
+    identifier: re.Pattern[str]
+    duration_after: re.Pattern[str]
+    duration_before: re.Pattern[str]
+    descriptors: frozenset[str]
+    determiner: re.Pattern[str]
+    vague_after: re.Pattern[str]
+    np_stop: frozenset[str]
+    multiple_keys: tuple[str, ...]
+
+
+def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
+    return {" ".join(k.lower().split()): v for k, v in d.items()}
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+@cache
+def _lex() -> _Lex:
+    units = _load("units.yaml")
+    quals = _load("qualifiers.yaml")
+    meas = _load("measures.yaml")
+    excl = _load("statistics_exclusions.yaml")
+    nums = number_lexicon()
+
+    cur_prefix_map = dict(units["currency_prefix"]["case_sensitive"])
+    cur_suffix_map = _lower_map(units["currency_suffix"])
+    percent_map = {_norm(s): unit for unit, forms in units["percent"].items() for s in forms}
+    multiple_values = {k.lower(): float(v) for k, v in units["multiple_verbs"].items()}
+    multiple_values.update({k.lower(): float(v) for k, v in units["fold_words"].items()})
+    physical_map = {k: (v[0], float(v[1])) for k, v in units["physical"].items()}
+
+    heads: dict[str, _Head] = {}
+    for measure, spec in meas["counted"].items():
+        for noun in spec["nouns"]:
+            key = _norm(noun)
+            heads.setdefault(key, _Head(measure, spec["unit"]))
+            words = key.split()
+            words[-1] = _plural(words[-1])
+            heads.setdefault(" ".join(words), _Head(measure, spec["unit"]))
+        for noun in spec.get("plural", []):
+            heads.setdefault(_norm(noun), _Head(measure, spec["unit"]))
+
+    cue_map = {_norm(w): m for m, words in meas["cues"].items() for w in words}
+    change_map = {_norm(w): d for d, words in meas["change"].items() for w in words}
+    times_map = {_norm(w): m for m, words in meas["times"].items() for w in words}
+    direction = {
+        m: (re.compile(rf"\b(?:{_alt(spec['verbs'])})\b", re.I), bool(spec["from_subject"]))
+        for m, spec in meas["direction"].items()
+    }
+    ident = [re.escape(w) for w in excl["identifier_before"]]
+    return _Lex(
+        cur_prefix=re.compile(rf"(?<![A-Za-z])(?:{_alt(list(cur_prefix_map), spaces=False)})\s?$"),
+        cur_prefix_map=cur_prefix_map,
+        cur_suffix=re.compile(
+            rf"\s*(?:of\s+)?(?P<u>{_alt(list(units['currency_suffix']))})(?![\w$€₸₽])", re.I
+        ),
+        cur_suffix_map=cur_suffix_map,
+        percent=re.compile(
+            rf"\s?(?P<u>{_alt([f for fs in units['percent'].values() for f in fs])})"
+            r"(?![\w%])",
+            re.I,
+        ),
+        percent_map=percent_map,
+        multiple=re.compile(r"(?P<u>[-\s]?fold|\s+times)\b", re.I),
+        multiple_words=re.compile(rf"\b(?:{_alt(list(multiple_values))})\b", re.I),
+        multiple_values=multiple_values,
+        physical=re.compile(rf"[\s-]?(?P<u>{_alt(list(physical_map))})(?![\w³])"),
+        physical_map=physical_map,
+        money_scale=re.compile(r"\s?(?P<s>[kmbKMB])\b(?!\.\w)"),
+        money_scales={k: float(v) for k, v in nums["money_scales"].items()},
+        qual_before=re.compile(rf"(?<![\w-])(?P<q>{_alt(list(quals['before']))})\s*$", re.I),
+        qual_before_map=_lower_map(quals["before"]),
+        qual_after=re.compile(rf"\s+(?P<q>{_alt(list(quals['after']))})\b", re.I),
+        qual_after_map=_lower_map(quals["after"]),
+        heads=heads,
+        head_max_words=max(len(k.split()) for k in heads),
+        not_plural=frozenset(w.lower() for w in meas["not_plural"]),
+        cues=re.compile(rf"\b(?:{_alt(list(cue_map))})\b", re.I),
+        cue_map=cue_map,
+        change=re.compile(rf"\b(?:{_alt(list(change_map))})\b", re.I),
+        change_map=change_map,
+        growth={k: (v[0], v[1]) for k, v in meas["growth"].items()},
+        times_cues=re.compile(rf"\b(?:{_alt(list(times_map))})\b", re.I),
+        times_map=times_map,
+        direction=direction,
+        identifier=re.compile(rf"(?:^|(?<=[\s(]))(?:{'|'.join(ident)})\s*$"),
+        duration_after=re.compile(
+            rf"(?:\s*-\s*|\s+)(?:{_alt(excl['duration_after'])})(?![\w])", re.I
+        ),
+        duration_before=re.compile(rf"\b(?:{_alt(excl['duration_before'])})\s+$", re.I),
+        descriptors=frozenset(_norm(w) for w in excl["descriptor_nouns"]),
+        determiner=re.compile(rf"(?<![\w-])(?:{_alt(excl['determiners'])})\s+$", re.I),
+        vague_after=re.compile(rf"\s+(?:{_alt(excl['vague_after'])})\b", re.I),
+        np_stop=frozenset(w.lower() for w in excl["np_stop_words"]),
+        multiple_keys=tuple(sorted({w[:5] for w in multiple_values})),
+    )
+
+
+# --- time expressions (pipeline.timex) --------------------------------------------------
+
+
+class _Time(NamedTuple):
+    start: int
+    end: int
+    kind: str
+    date_start: date | None
+    date_end: date | None
+    label: str | None
+
+
+@cache
+def _timex_finder() -> Callable[[str, date], list[Any]] | None:
+    try:
+        module = import_module("pipeline.timex")
+    except ImportError:  # pragma: no cover - the timex module ships with the pipeline
+        return None
+    finder: Callable[[str, date], list[Any]] = module.find_timexes
+    return finder
+
+
+def _times(text: str, s0: int, e0: int, ref: date) -> list[_Time]:
+    finder = _timex_finder()
+    if finder is None:  # pragma: no cover
+        return []
+    return [
+        _Time(t.start + s0, t.end + s0, t.kind, t.date_start, t.date_end, t.label)
+        for t in finder(text[s0:e0], ref)
+    ]
+
+
+# --- candidates ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Cand:
+    """A number read with its surroundings, before meaning is given to it."""
+
+    start: int  # quote start (qualifier or currency sign included)
+    end: int  # quote end
+    num_start: int
+    num_end: int
+    value: float
+    unit: str | None  # None while no unit is known
+    qualifier: str
+    kind: str  # money, percent, multiple, physical, count, amount, times
+    measure: str | None = None
+    subject: str | None = None
+    confidence: float = 0.8
+    rule: str = ""
+    change: str | None = None  # "up" / "down" when a change word governs the number
+
+
+def _sentences(doc: Document, body_start: int) -> list[tuple[int, int]]:
+    spans = list(doc.sentences)
+    if not spans:
+        try:
+            split = import_module("pipeline.sentences").split
+            spans = split(doc.text, body_start)
+        except (ImportError, AttributeError):  # pragma: no cover
+            spans = [(body_start, len(doc.text))]
+    return [(max(a, body_start), b) for a, b in spans if b > body_start]
+
+
+def _year_like(n: Number) -> bool:
+    return n.integer_text and len(n.text) == 4 and 1800 <= n.value <= 2100
+
+
+def _date_adjacent(text: str, n: Number, s0: int, e0: int) -> bool:
+    if not (n.integer_text and 1 <= n.value <= 31):
+        return False
+    before = text[max(s0, n.start - 12) : n.start]
+    after = text[n.end : min(e0, n.end + 12)]
+    return bool(
+        re.search(rf"\b(?:{_MONTHS})\.?\s+$", before) or re.match(rf"\s*(?:{_MONTHS})\b", after)
+    )
+
+
+def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None, bool] | None:
+    """The counted noun phrase at `pos`: (start, end, head, fallback) or None.
+
+    Up to four modifiers, then a head noun of the lexicon (the longest match wins; more heads
+    may follow: `power plants`), or, failing that, a plural-looking noun.
+    """
+    tok = re.compile(r"[ \t\u00a0]+([A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z])")
+    words: list[tuple[int, int, str]] = []
+    p = pos
+    head: tuple[int, _Head] | None = None
+    fallback: int | None = None
+    while len(words) < 6:
+        m = tok.match(text, p, e0)
+        if m is None:
+            break
+        w = m.group(1)
+        low = w.lower()
+        if low in lex.np_stop:
+            break
+        words.append((m.start(1), m.end(1), low))
+        p = m.end()
+        found: _Head | None = None
+        for k in range(min(lex.head_max_words, len(words)), 0, -1):
+            key = " ".join(x[2] for x in words[-k:])
+            if key in lex.heads:
+                found = lex.heads[key]
+                break
+        if found is None and w[0].isupper() and low.endswith("s") and len(w) > 4:
+            iso = country_iso3(w)
+            if iso and low != (country_iso3(w[:-1]) or "").lower():
+                found = _Head("people", "people")
+        if found is not None:
+            head = (len(words) - 1, found)
+            continue
+        if head is not None:
+            break
+        if (
+            fallback is None
+            and w.islower()
+            and len(w) > 3
+            and low.endswith("s")
+            and not low.endswith(("ss", "us", "is", "ous"))
+            and low not in lex.not_plural
+        ):
+            fallback = len(words) - 1
+            if len(words) >= 3:
+                break
+            continue
+        if fallback is not None:
+            break
+        if len(words) >= 4:
+            break
+    if head is not None:
+        i, h = head
+        return words[0][0], words[i][1], h, False
+    if fallback is not None:
+        return words[0][0], words[fallback][1], None, True
+    return None
+
+
+@dataclass(slots=True)
+class _Context:
+    """What the extractor knows of one sentence."""
+
+    text: str
+    s0: int
+    e0: int
+    ref: date
+    times: list[_Time] | None = None
+
+    def timexes(self) -> list[_Time]:
+        if self.times is None:
+            self.times = _times(self.text, self.s0, self.e0, self.ref)
+        return self.times
+
+
+def _in_time(ctx: _Context, start: int, end: int) -> bool:
+    return any(t.start < end and start < t.end for t in ctx.timexes())
+
+
+def _qualifier(lex: _Lex, text: str, s0: int, pos: int) -> tuple[str, int]:
+    left = text[max(s0, pos - 30) : pos]
+    m = lex.qual_before.search(left)
+    if m is None:
+        return "exact", pos
+    return lex.qual_before_map[_norm(m.group("q"))], pos - (len(left) - m.start("q"))
+
+
+def _excluded(lex: _Lex, ctx: _Context, n: Number) -> bool:
+    text, s0, e0 = ctx.text, ctx.s0, ctx.e0
+    left = text[max(s0, n.start - 25) : n.start]
+    if lex.identifier.search(left):
+        return True
+    if lex.duration_before.search(left):
+        return True
+    if n.scale == 1.0 and lex.duration_after.match(text, n.end, e0):
+        return True
+    if lex.vague_after.match(text, n.end, e0):
+        return True
+    return _date_adjacent(text, n, s0, e0)
+
+
+def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
+    """Read the unit, qualifier and counted noun around number `n` (value already scaled)."""
+    text, s0, e0 = ctx.text, ctx.s0, ctx.e0
+    pos = n.end
+    start = n.start
+    unit: str | None = None
+    kind = "amount"
+    left = text[max(s0, n.start - 8) : n.start]
+    cm = lex.cur_prefix.search(left)
+    if cm is not None:
+        unit = lex.cur_prefix_map[cm.group(0).strip()]
+        start = n.start - (len(left) - cm.start())
+        kind = "money"
+        if n.scale == 1.0:
+            sm = lex.money_scale.match(text, pos, e0)
+            if sm is not None:
+                value *= lex.money_scales[sm.group("s").lower()]
+                pos = sm.end()
+        sm2 = lex.cur_suffix.match(text, pos, e0)  # `$5 billion USD`: read the code too
+        if sm2 is not None and lex.cur_suffix_map[_norm(sm2.group("u"))] == unit:
+            pos = sm2.end()
+    else:
+        pm = lex.percent.match(text, pos, e0)
+        if pm is not None:
+            unit = lex.percent_map[_norm(pm.group("u"))]
+            kind = "percent"
+            pos = pm.end()
+        else:
+            mm = lex.multiple.match(text, pos, e0)
+            if mm is not None:
+                kind = "times" if "times" in mm.group("u").lower() else "multiple"
+                unit = "multiple"
+                pos = mm.end()
+            else:
+                sm = lex.cur_suffix.match(text, pos, e0)
+                if sm is not None:
+                    unit = lex.cur_suffix_map[_norm(sm.group("u"))]
+                    kind = "money"
+                    pos = sm.end()
+                else:
+                    um = lex.physical.match(text, pos, e0)
+                    if um is not None:
+                        unit, factor = lex.physical_map[um.group("u")]
+                        value *= factor
+                        kind = "physical"
+                        pos = um.end()
+    if n.form == "words" and n.value == 1.0 and n.scale == 1.0 and kind in ("amount", "times"):
+        return None  # `one of`, `one` as a pronoun: a statistic only with a unit or scale
+    if pos < e0 and pos == n.end and text[pos].isalpha():
+        return None  # glued to letters: `5G`, `1990s`, `3D`
+    if n.form == "fraction" and kind == "amount" and n.scale == 1.0:
+        if not re.match(r"\s+of\b(?!\s+an?\s+(?:century|year|month|day|hour)\b)", text[pos:e0]):
+            return None
+        unit, kind = "percent", "percent"
+        value = round(value * 100, 2)
+    qualifier, qstart = _qualifier(lex, text, s0, start)
+    am = lex.qual_after.match(text, pos, e0)
+    if am is not None and qualifier == "exact":
+        qualifier = lex.qual_after_map[_norm(am.group("q"))]
+        pos = am.end()
+    if kind == "percent" and n.form == "fraction" and qualifier == "exact" and value % 1:
+        qualifier = "about"
+    cand = _Cand(qstart, pos, n.start, n.end, value, unit, qualifier, kind)
+    if kind in ("amount", "physical"):
+        np_ = _np(lex, text, pos, e0)
+        if np_ is not None:
+            a, b, head, _fallback = np_
+            noun = text[a:b].lower().split()[-1]
+            if noun in lex.descriptors and (
+                (n.form == "words" and value <= 10) or lex.determiner.search(text[s0:start])
+            ):
+                return None
+            if kind == "amount" and (head is not None or n.value >= 2 or n.form == "digits"):
+                if head is None and n.form == "words" and n.value < 3:
+                    return None
+                cand.kind = "count"
+                cand.unit = head.unit if head else "count"
+                cand.measure = head.measure if head else "other"
+                cand.subject = text[a:b]
+                cand.end = b
+                cand.confidence = 0.85 if head else 0.55
+                return cand
+        if kind == "amount":
+            if n.scale > 1.0 or n.form == "fraction":
+                cand.unit = "other"
+                cand.confidence = 0.6
+                return cand
+            return None
+    return cand
+
+
+# --- meaning ----------------------------------------------------------------------------
+
+
+def _nearest_cue(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str, str] | None:
+    """(measure, cue text) of the nearest cue before the number in its clause, else after."""
+    text = ctx.text
+    lo = ctx.s0
+    for m in _CLAUSE_STOP.finditer(text, ctx.s0, c.start):
+        lo = m.end()
+    hi = ctx.e0
+    stop = _CLAUSE_STOP.search(text, c.end, ctx.e0)
+    if stop is not None:
+        hi = stop.start()
+    best: tuple[str, str] | None = None
+    for m in lex.cues.finditer(text, lo, c.start):
+        best = (lex.cue_map[_norm(m.group(0))], m.group(0))
+    if best is not None:
+        return best
+    m2 = lex.cues.search(text, c.end, hi)
+    if m2 is not None:
+        return lex.cue_map[_norm(m2.group(0))], m2.group(0)
+    return None
+
+
+def _change(lex: _Lex, ctx: _Context, c: _Cand) -> str | None:
+    text = ctx.text
+    window = text[max(ctx.s0, c.start - 45) : c.start]
+    found: str | None = None
+    for m in lex.change.finditer(window):
+        found = lex.change_map[_norm(m.group(0))]
+    if found is not None:
+        return found
+    after = lex.change.match(text, c.end + 1, min(ctx.e0, c.end + 25)) if c.end < ctx.e0 else None
+    return lex.change_map[_norm(after.group(0))] if after else None
+
+
+_DEFAULT_MEASURE = {
+    "km": "length",
+    "m": "length",
+    "hectare": "area",
+    "tonne": "volume",
+    "cubic_metre": "volume",
+    "barrel": "volume",
+    "mw": "capacity",
+    "kwh": "electricity",
+}
+
+
+def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
+    """Give `c` its measure and subject from the cues of its clause."""
+    if c.kind == "count":
+        return
+    if c.kind == "times":
+        text = ctx.text
+        after = text[c.end : min(ctx.e0, c.end + 12)]
+        change = _change(lex, ctx, c)
+        if change is not None or _COMPARATIVE.match(after):
+            c.kind = "multiple"
+        else:
+            c.unit = "count"
+            c.confidence = 0.7
+            found = None
+            for m in lex.times_cues.finditer(text, ctx.s0, c.start):
+                found = lex.times_map[_norm(m.group(0))]
+            c.measure = found or "occurrences"
+            return
+    cue = _nearest_cue(lex, ctx, c)
+    base = cue[0] if cue else None
+    if cue is not None and c.subject is None and not re.search(r"(?:ed|ing)$", cue[1]):
+        c.subject = cue[1]
+    if c.kind in ("percent", "multiple"):
+        change = _change(lex, ctx, c) or ("up" if c.kind == "multiple" else None)
+        c.change = change
+        if change is not None:
+            up, down = lex.growth.get(base or "other", lex.growth["other"])
+            c.measure = up if change == "up" else down
+        else:
+            c.measure = base if base in ("share", "unemployment", "inflation") else "share"
+            of = re.match(r"\s+of\s+((?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3})", ctx.text[c.end :])
+            if of is not None:
+                c.subject = of.group(1)
+        c.confidence = 0.85 if cue else 0.7
+        return
+    if c.kind == "physical":
+        c.measure = base or _DEFAULT_MEASURE.get(c.unit or "", "other")
+        if c.unit == "km" and base in (None, "length", "area"):
+            c.measure = "length"
+        c.confidence = 0.85
+        return
+    c.measure = base or "other"
+    if base == "population" and c.unit == "other":
+        c.unit = "people"
+    c.confidence = (0.9 if cue else 0.7) if c.kind == "money" else (0.65 if cue else 0.5)
+
+
+def _period(ctx: _Context, c: _Cand) -> _Time | None:
+    best: tuple[int, _Time] | None = None
+    for t in ctx.timexes():
+        if t.kind not in ("date", "range", "present") or t.date_start is None:
+            continue
+        gap = c.start - t.end if t.end <= c.start else t.start - c.end
+        if gap < 0:
+            continue
+        lo, hi = (t.end, c.start) if t.end <= c.start else (c.end, t.start)
+        if _CLAUSE_STOP.search(ctx.text, lo, hi):
+            gap += 1000
+        if best is None or gap < best[0]:
+            best = (gap, t)
+    return best[1] if best else None
+
+
+_CURRENCY_AFTER = re.compile(r"\s*(?:dollars?|\$)", re.I)
+_COUNTRY_TOKEN = re.compile(r"\b[A-Z][A-Za-z’'.-]*(?:\s+[A-Z][A-Za-z’'-]*){0,2}")
+
+
+def _countries(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for m in _COUNTRY_TOKEN.finditer(text, lo, hi):
+        if _CURRENCY_AFTER.match(text, m.end()):
+            continue  # `U.S. dollars`: a currency, not a country
+        words = re.sub(r"[’']s$", "", m.group(0)).split()
+        for k in range(len(words), 0, -1):
+            iso = country_iso3(" ".join(words[:k]))
+            if iso:
+                out.append((m.start(), m.end(), iso))
+                break
+    return out
+
+
+def _direction(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str | None, str | None]:
+    base = (c.measure or "").split("_")[0]
+    base = {"export": "exports", "import": "imports"}.get(base, base)
+    spec = lex.direction.get(base)
+    if spec is None:
+        return None, None
+    verbs, from_subject = spec
+    text = ctx.text
+    found = _countries(text, ctx.s0, ctx.e0)
+    if not found:
+        return None, None
+    src: str | None = None
+    dst: str | None = None
+    for a, _b, iso in found:
+        prep = re.search(r"\b(from|in|into|to)\s+(?:the\s+)?$", text[max(ctx.s0, a - 12) : a])
+        if prep is None:
+            continue
+        if prep.group(1) == "from":
+            src = src or iso
+        elif a > c.start or prep.group(1) in ("into", "to"):
+            dst = dst or iso
+    verb = verbs.search(text, ctx.s0, c.start)
+    if verb is not None:
+        subj = [iso for a, b, iso in found if b <= verb.start() and verb.start() - b <= 25]
+        if subj:
+            if from_subject:
+                src = src or subj[-1]
+            else:
+                dst = dst or subj[-1]
+    if src == dst:
+        return None, None
+    return src, dst
+
+
+# --- the extractor ------------------------------------------------------------------------
+
+
+def _range_link(text: str, a: Number, b: Number, s0: int) -> str | None:
+    gap = text[a.end : b.start]
+    if re.fullmatch(r"\s*[-–—]\s*|\s+to\s+", gap):
+        if re.search(r"\bfrom\s+\S{0,4}$", text[max(s0, a.start - 12) : a.start]):
+            return None  # `from 5% to 7%`: a change, two values
+        return "range"
+    if re.fullmatch(r"\s+and\s+", gap) and re.search(
+        r"\bbetween\s+\S{0,4}$", text[max(s0, a.start - 14) : a.start]
+    ):
+        return "range"
+    if re.fullmatch(r"\s+out\s+of\s+|\s+of\s+(?:the\s+)?", gap) and a.value < b.value:
+        return "pair" if re.fullmatch(r"\s+out\s+of\s+", gap) else None
+    return None
+
+
+def _ellipsis(text: str, s0: int, n: Number) -> int | None:
+    m = re.search(r"\b(?:of\s+which|of\s+whom|of\s+them|among\s+them)\s*,?\s*$", text[s0 : n.start])
+    return s0 + m.start() if m else None
 
 
 def extract(doc: Document) -> list[StatisticRow]:
     """Rows of `statistics` found in `doc`."""
-    return []
+    lex = _lex()
+    text = doc.text
+    header = _HEADER.match(text)
+    body_start = header.end() if header else 0
+    numbers = find_numbers(text, body_start)  # the pre-filter: anchors, then the grammar
+    low = text.lower()
+    multiples = any(k in low for k in lex.multiple_keys)
+    if not numbers and not multiples:
+        return []
+    cands: list[tuple[_Cand, _Context]] = []
+    i = 0
+    for s0, e0 in _sentences(doc, body_start):
+        j = i
+        while j < len(numbers) and numbers[j].start < e0:
+            j += 1
+        in_sentence = [n for n in numbers[i:j] if n.start >= s0 and n.end <= e0]
+        i = j
+        if not in_sentence and not (multiples and lex.multiple_words.search(text, s0, e0)):
+            continue
+        ctx = _Context(text, s0, e0, doc.published_date)
+        cands.extend((c, ctx) for c in _sentence_cands(lex, ctx, in_sentence))
+    rows: list[StatisticRow] = []
+    seen: set[tuple[Any, ...]] = set()
+    for c, ctx in cands:
+        _mean(lex, ctx, c)
+        period = _period(ctx, c)
+        src, dst = _direction(lex, ctx, c)
+        unit = c.unit or "other"
+        measure = c.measure or "other"
+        key = (round(c.value, 6), unit, measure, period.label if period else None, src, dst)
+        if key in seen and c.rule != "range":
+            continue
+        seen.add(key)
+        rule = c.rule or c.kind
+        rows.append(
+            StatisticRow(
+                char_start=c.start,
+                char_end=c.end,
+                quote=text[c.start : c.end],
+                value=float(c.value),
+                unit=unit,
+                qualifier=c.qualifier,
+                measure=measure,
+                subject=c.subject,
+                period_start=period.date_start if period else None,
+                period_end=period.date_end if period else None,
+                period_label=period.label if period else None,
+                from_country=src,
+                to_country=dst,
+                extractor=f"{NAME}/{rule}@{VERSION}",
+                confidence=round(c.confidence, 2),
+            )
+        )
+    return rows
+
+
+def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]:
+    text, s0, e0 = ctx.text, ctx.s0, ctx.e0
+    out: list[_Cand] = []
+    i = 0
+    while i < len(nums):
+        n = nums[i]
+        i += 1
+        if _year_like(n) and not _money_or_unit_after(lex, text, n, e0):
+            continue
+        if _excluded(lex, ctx, n):
+            continue
+        nxt = nums[i] if i < len(nums) else None
+        link = _range_link(text, n, nxt, s0) if nxt is not None else None
+        if nxt is not None and link is not None:
+            i += 1
+            if _year_like(n) and _year_like(nxt):
+                continue
+            if _excluded(lex, ctx, nxt):
+                continue
+            out.extend(_pair(lex, ctx, n, nxt, link))
+            continue
+        c = _read(lex, ctx, n, n.value)
+        if c is None:
+            el = _ellipsis(text, s0, n) if n.form == "digits" else None
+            prev = next((p for p in reversed(out) if p.kind == "count"), None)
+            if el is not None and prev is not None:
+                out.append(
+                    _Cand(
+                        el,
+                        n.end,
+                        n.start,
+                        n.end,
+                        n.value,
+                        prev.unit,
+                        "exact",
+                        "count",
+                        prev.measure,
+                        prev.subject,
+                        0.6,
+                        "ellipsis",
+                    )
+                )
+            continue
+        if (
+            _year_like(n)
+            and c.kind in ("count", "amount")
+            and _YEAR_BEFORE.search(text, s0, n.start)
+        ):
+            continue
+        out.append(c)
+    for m in lex.multiple_words.finditer(text, s0, e0):
+        out.append(
+            _Cand(
+                m.start(),
+                m.end(),
+                m.start(),
+                m.end(),
+                lex.multiple_values[m.group(0).lower()],
+                "multiple",
+                "exact",
+                "multiple",
+                rule="multiple_verb",
+            )
+        )
+    if out:  # numbers inside a date, a period or a duration are no statistics
+        out = [
+            c for c in out if c.rule == "multiple_verb" or not _in_time(ctx, c.num_start, c.num_end)
+        ]
+    out.sort(key=lambda c: (c.start, c.end))
+    return out
+
+
+def _money_or_unit_after(lex: _Lex, text: str, n: Number, e0: int) -> bool:
+    left = text[max(0, n.start - 8) : n.start]
+    return bool(
+        lex.cur_prefix.search(left)
+        or lex.percent.match(text, n.end, e0)
+        or lex.cur_suffix.match(text, n.end, e0)
+        or lex.physical.match(text, n.end, e0)
+    )
+
+
+def _pair(lex: _Lex, ctx: _Context, a: Number, b: Number, link: str) -> list[_Cand]:
+    """Rows of a range (`$24-24.5 billion`) or a pair (`76 out of 89 subjects`)."""
+    hi = _read(lex, ctx, b, b.value)
+    if hi is None:
+        return []
+    ratio = hi.value / b.value if b.value else 1.0  # unit factor, money short scale, percent
+    lo_value = a.value * ratio * (b.scale if a.scale == 1.0 and b.scale > 1.0 else 1.0)
+    start = a.start
+    left = ctx.text[max(ctx.s0, a.start - 8) : a.start]
+    cm = lex.cur_prefix.search(left)
+    if cm is not None:
+        start = a.start - (len(left) - cm.start())
+        if hi.kind == "amount" or hi.unit == "other":
+            hi.unit, hi.kind = lex.cur_prefix_map[cm.group(0).strip()], "money"
+    qual, qstart = _qualifier(lex, ctx.text, ctx.s0, start)
+    if link == "pair":
+        first_q, second_q, rule = qual, "exact", "pair"
+    else:
+        first_q, second_q, rule = "at_least", "up_to", "range"
+    return [
+        _Cand(
+            qstart,
+            hi.end,
+            n.start,
+            n.end,
+            v,
+            hi.unit,
+            q,
+            hi.kind,
+            hi.measure,
+            hi.subject,
+            hi.confidence,
+            rule,
+        )
+        for n, v, q in ((a, lo_value, first_q), (b, hi.value, second_q))
+    ]
