@@ -20,7 +20,12 @@ from pipeline import headers
             "NUR-SULTAN-MOSCOW",
             "Kazinform",
         ),
-        (" date 2020-05-05 Putin visits Astana\nThe visit began.", "Putin visits Astana", None, None),
+        (
+            " date 2020-05-05 Putin visits Astana\nThe visit began.",
+            "Putin visits Astana",
+            None,
+            None,
+        ),
         (
             " date 2020-05-05 Speech at the forum\nText.\n///originally published on the website "
             "Kremlin.ru, 5 May 2020",

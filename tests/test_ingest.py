@@ -75,7 +75,9 @@ def test_not_utf8_detail_names_the_byte(raw: Path) -> None:
 
 
 def test_byte_order_mark_is_dropped_and_header_read(raw: Path) -> None:
-    write(raw, "002_0000000000000002.txt", b"\xef\xbb\xbf date 2022-01-02 Astana hosts talks\nText.")
+    write(
+        raw, "002_0000000000000002.txt", b"\xef\xbb\xbf date 2022-01-02 Astana hosts talks\nText."
+    )
     docs, rejected = ingest.ingest(raw)
     assert rejected.empty
     row = docs.set_index("source_path").loc["002_0000000000000002.txt"]
@@ -98,7 +100,10 @@ def test_same_text_twice_is_kept_once(raw: Path) -> None:
     write(raw, "010_000000000000000a.txt", GOOD.replace("\n", "\r\n").encode())
     docs, rejected = ingest.ingest(raw)
     assert list(docs["source_path"]) == ["001_0000000000000001.txt"]
-    assert sorted(rejected["source_path"]) == ["009_0000000000000009.txt", "010_000000000000000a.txt"]
+    assert sorted(rejected["source_path"]) == [
+        "009_0000000000000009.txt",
+        "010_000000000000000a.txt",
+    ]
     assert set(rejected["reason"]) == {
         "The same text is already in 001_0000000000000001.txt; it is kept once."
     }
@@ -126,7 +131,10 @@ def test_hidden_files_are_ignored_and_order_is_stable(raw: Path) -> None:
     write(sub, "000_00000000000000ff.txt", GOOD.replace("2021", "2024").encode())
     docs, rejected = ingest.ingest(raw)
     assert rejected.empty
-    assert list(docs["source_path"]) == ["001_0000000000000001.txt", "2024/000_00000000000000ff.txt"]
+    assert list(docs["source_path"]) == [
+        "001_0000000000000001.txt",
+        "2024/000_00000000000000ff.txt",
+    ]
 
 
 def test_missing_raw_folder_is_an_error(tmp_path: Path) -> None:

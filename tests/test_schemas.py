@@ -20,8 +20,7 @@ SPEC_COLUMNS = {
     "participants extractor confidence",
     "institutions": "institution_id name acronym kind country wikidata_id aliases n_mentions "
     "n_documents",
-    "institution_mentions": "mention_id institution_id doc_id char_start char_end quote "
-    "extractor",
+    "institution_mentions": "mention_id institution_id doc_id char_start char_end quote extractor",
     "rejected": "source_path reason detail",
 }
 

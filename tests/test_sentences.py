@@ -34,7 +34,12 @@ def test_paragraphs_and_windows_line_endings() -> None:
 
 def test_closing_quotes_stay_with_their_sentence() -> None:
     text = "He said: “We agree.” The talks ended. (See the annex.) End."
-    assert sentences(text) == ["He said: “We agree.”", "The talks ended.", "(See the annex.)", "End."]
+    assert sentences(text) == [
+        "He said: “We agree.”",
+        "The talks ended.",
+        "(See the annex.)",
+        "End.",
+    ]
 
 
 def test_lower_case_after_stop_does_not_split() -> None:

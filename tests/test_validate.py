@@ -114,7 +114,7 @@ def test_schema_failures_name_table_column_check_and_rows() -> None:
     assert unit.examples == ["'dollars'"]
     assert by_column[("statistics", "qualifier")].check.startswith("isin(")
     text = str(by_column[("statistics", "qualifier")])
-    assert text.startswith("statistics.qualifier: check \"isin(")
+    assert text.startswith('statistics.qualifier: check "isin(')
     assert "failed on rows 0: 'roughly'" in text
 
 
