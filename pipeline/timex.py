@@ -161,12 +161,8 @@ def _alt(words: Any) -> str:
 
 
 def _cased(words: Any) -> str:
-    """Title-case and upper-case forms of lexicon words (months, weekdays)."""
-    forms: set[str] = set()
-    for w in words:
-        w = str(w)
-        forms.update({w[:1].upper() + w[1:], w.upper()})
-    return "|".join(sorted(forms, key=lambda w: (-len(w), w)))
+    """Lexicon words (months, weekdays) for the lower-cased text: case is checked later."""
+    return "|".join(sorted({str(w).lower() for w in words}, key=lambda w: (-len(w), w)))
 
 
 _S = r"[ \t\u00a0]+"  # blanks inside an expression (no line breaks)
@@ -176,9 +172,46 @@ _YEAR = r"(?<![\d$€£¥₽₸])(?<!\d[.,])(?:1\d\d\d|20\d\d|21\d\d)(?![\d]|[.,
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d%]|[.,:]\d)"
 
 
+# Words that open a rule besides the lexicon's words (prepositions and determiners).
+_RULE_FIRST_WORDS = [
+    "in",
+    "on",
+    "at",
+    "during",
+    "of",
+    "for",
+    "throughout",
+    "within",
+    "from",
+    "between",
+    "the",
+    "over",
+    "since",
+    "beginning",
+    "starting",
+    "commencing",
+    "by",
+    "until",
+    "till",
+    "through",
+    "end",
+    "start",
+    "middle",
+    "once",
+    "twice",
+    "thrice",
+    "every",
+    "each",
+    "half",
+    "recent",
+    "following",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     master: re.Pattern[str]
+    singles: tuple[tuple[str, re.Pattern[str]], ...]
     months: dict[str, int]
     weekdays: dict[str, int]
     seasons: dict[str, tuple[int, int]]
@@ -191,6 +224,7 @@ class _Grammar:
     year_prev_words: frozenset[str]
     after_year_words: frozenset[str]
     sentence_start_year_words: frozenset[str]
+    count_words: frozenset[str]
     units: dict[str, str]
 
 
@@ -211,29 +245,29 @@ def _grammar() -> _Grammar:
     ordinals = {_norm(str(k)): int(v) for k, v in lx["ordinals"].items()}
     units = {str(k): str(v) for k, v in lx["units"].items()}
 
-    month_full = rf"(?:{_cased(months)})(?![\w'’-]|-\w)"
+    month_full = rf"(?:{_cased(months)})(?![\w'’])"
     month_abbr = rf"(?:{_cased(abbrs)})(?:\.|(?![\w]))"
     month_any = rf"(?:{month_full}|{month_abbr})"
     weekday = rf"(?:{_cased(weekdays)})(?!\w)"
-    season = rf"(?i:{_alt(seasons)})(?!\w)"
+    season = rf"(?:{_alt(seasons)})(?!\w)"
     numw = (
         rf"(?:(?:{_alt(tens)})(?:[- ](?:{_alt(k for k in numbers if numbers[k] < 10)}))?"
         rf"|{_alt(numbers)})"
     )
-    num = rf"(?:\d{{1,3}}|(?i:{numw}))(?![\w])"
-    vague = rf"(?i:{_alt(lx['vague_quantities'])})"
-    ordw = rf"(?i:{_alt(lx['ordinals'])})"
+    num = rf"(?:\d{{1,3}}|(?:{numw}))(?![\w])"
+    vague = rf"(?:{_alt(lx['vague_quantities'])})"
+    ordw = rf"(?:{_alt(lx['ordinals'])})"
     ordn = r"(?:\d{1,2}(?:st|nd|rd|th))"
-    roman = r"(?:[XVI]{1,5}(?:th)?)"
-    unit = rf"(?i:{_alt(units)})"
-    units_pl = rf"(?i:(?:{_alt(units)})s|centuries)"
-    unit_any = rf"(?:(?i:centuries)|{unit}s?)(?!\w)"
-    shift = rf"(?i:{_alt(lx['relative_shift'])})"
-    part = rf"(?i:{_alt(lx['parts'])})"
-    yref_rel = rf"(?i:{_alt(lx['relative_shift'])}){_S}(?i:year)(?!\w)"
-    yref = rf"(?:{_YEAR}|{yref_rel}|(?i:the{_S}year)(?!\w))"
-    in_ = rf"(?:(?i:in|on|at|during|of|for|throughout|within){_S})"
-    q_ord = r"(?i:first|second|third|fourth|last|final|1st|2nd|3rd|4th)"
+    roman = r"(?:[xvi]{1,5}(?:th)?)"
+    unit = rf"(?:{_alt(units)})"
+    units_pl = rf"(?:(?:{_alt(units)})s|centuries)"
+    unit_any = rf"(?:(?:centuries)|{unit}s?)(?!\w)"
+    shift = rf"(?:{_alt(lx['relative_shift'])})"
+    part = rf"(?:{_alt(lx['parts'])})"
+    yref_rel = rf"(?:{_alt(lx['relative_shift'])}){_S}(?:year)(?!\w)"
+    yref = rf"(?:{_YEAR}|{yref_rel}|(?:the{_S}year)(?!\w))"
+    in_ = rf"(?:(?:in|on|at|during|of|for|throughout|within){_S})"
+    q_ord = r"(?:first|second|third|fourth|last|final|1st|2nd|3rd|4th)"
 
     # Rules in priority order: at one position the first rule that matches wins; the scan
     # then continues after the match, so longer, more specific rules come first.
@@ -247,18 +281,18 @@ def _grammar() -> _Grammar:
         ),
         (
             "day_range_dmy",
-            rf"(?:{in_}|(?i:from){_S})?(?P<@core>(?P<@d1>{_DAY})(?:{_DASH}|{_S}(?i:to|and){_S})"
-            rf"(?P<@d2>{_DAY}){_S}(?:(?i:of){_S})?(?P<@m>{month_any})(?:,?{_S}(?P<@y>{_YEAR}))?)",
+            rf"(?:{in_}|(?:from){_S})?(?P<@core>(?P<@d1>{_DAY})(?:{_DASH}|{_S}(?:to|and){_S})"
+            rf"(?P<@d2>{_DAY}){_S}(?:(?:of){_S})?(?P<@m>{month_any})(?:,?{_S}(?P<@y>{_YEAR}))?)",
         ),
         (
             "day_range_mdy",
-            rf"(?:{in_}|(?i:from){_S})?(?P<@core>(?P<@m>{month_any}){_S}(?P<@d1>{_DAY})"
-            rf"(?:{_DASH}|{_S}(?i:to|and){_S})(?P<@d2>{_DAY})(?:,?{_S}(?P<@y>{_YEAR}))?)",
+            rf"(?:{in_}|(?:from){_S})?(?P<@core>(?P<@m>{month_any}){_S}(?P<@d1>{_DAY})"
+            rf"(?:{_DASH}|{_S}(?:to|and){_S})(?P<@d2>{_DAY})(?:,?{_S}(?P<@y>{_YEAR}))?)",
         ),
         (
             "date_dmy",
-            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?:(?i:the){_S})?"
-            rf"(?P<@d>{_DAY}){_S}(?:(?i:of){_S})?(?P<@m>{month_any}),?{_S}(?P<@y>{_YEAR}))",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?:(?:the){_S})?"
+            rf"(?P<@d>{_DAY}){_S}(?:(?:of){_S})?(?P<@m>{month_any}),?{_S}(?P<@y>{_YEAR}))",
         ),
         (
             "date_mdy",
@@ -267,14 +301,14 @@ def _grammar() -> _Grammar:
         ),
         (
             "month_range",
-            rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?i:from|between)){_S})?(?P<@m1>{month_full})"
-            rf"(?:{_DASH}|{_S}(?i:to|through|till|until|and){_S})(?P<@m2>{month_full})"
-            rf"(?:,?{_S}(?:(?i:of){_S})?(?P<@y>{yref}))?)",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?:from|between)){_S})?(?P<@m1>{month_full})"
+            rf"(?:{_DASH}|{_S}(?:to|through|till|until|and){_S})(?P<@m2>{month_full})"
+            rf"(?:,?{_S}(?:(?:of){_S})?(?P<@y>{yref}))?)",
         ),
         (
             "date_dm",
-            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?:(?i:the){_S})?"
-            rf"(?P<@d>{_DAY}){_S}(?:(?i:of){_S})?(?P<@m>{month_any}))",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@wd>{weekday}),?{_S})?(?:(?:the){_S})?"
+            rf"(?P<@d>{_DAY}){_S}(?:(?:of){_S})?(?P<@m>{month_any}))",
         ),
         (
             "date_md",
@@ -283,76 +317,76 @@ def _grammar() -> _Grammar:
         ),
         (
             "first_months",
-            rf"(?:(?i:in|during){_S})?(?P<@core>(?:(?i:over|for){_S})?(?i:the){_S}(?i:first)"
-            rf"{_S}(?P<@n>{num}){_S}(?i:months)(?:{_S}(?i:of){_S}(?P<@y>{yref}))?)",
+            rf"(?:(?:in|during){_S})?(?P<@core>(?:(?:over|for){_S})?(?:the){_S}(?:first)"
+            rf"{_S}(?P<@n>{num}){_S}(?:months)(?:{_S}(?:of){_S}(?P<@y>{yref}))?)",
         ),
         (
             "n_months_code",
-            rf"(?:{in_})?(?P<@core>\b(?P<@n>[1-9]|1[01])M{_S0}(?P<@y>{_YEAR}))",
+            rf"(?:{in_})?(?P<@core>\b(?P<@n>[1-9]|1[01])(?P<@mm>m){_S0}(?P<@y>{_YEAR}))",
         ),
         (
             "quarter_words",
-            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?P<@o>{q_ord}){_S}(?P<@u>(?i:quarter|half))"
-            rf"(?:{_S}(?i:of){_S}(?:(?i:the){_S}(?i:current){_S}(?i:year)|(?P<@y>{yref}))"
-            rf"|(?!{_S}(?i:of|a|an)\b|-))(?:{_S}(?P<@y2>{_YEAR}))?)",
+            rf"(?:{in_})?(?P<@core>(?:(?:the){_S})?(?P<@o>{q_ord}){_S}(?P<@u>(?:quarter|half))"
+            rf"(?:{_S}(?:of){_S}(?:(?:the){_S}(?:current){_S}(?:year)|(?P<@y>{yref}))"
+            rf"|(?!{_S}(?:of|a|an)\b|-))(?:{_S}(?P<@y2>{_YEAR}))?)",
         ),
         (
             "quarter_code",
             rf"(?:{in_})?(?P<@core>\b(?:(?P<@y0>{_YEAR}){_S0}[-/]?{_S0})?"
-            rf"(?:(?P<@u>[QH])(?P<@n>[1-4])|(?P<@n2>[1-4])(?P<@u2>[QH]))\b"
+            rf"(?:(?P<@u>[qh])(?P<@n>[1-4])|(?P<@n2>[1-4])(?P<@u2>[qh]))\b"
             rf"(?:{_S0}[-/]?{_S0}(?P<@y>{_YEAR}))?)",
         ),
         (
             "decade",
-            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
+            rf"(?:{in_})?(?P<@core>(?:(?:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
             rf"(?P<@y>(?:1\d|20|21)\d0)['’]?s)\b",
         ),
         (
             "century",
-            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
-            rf"(?P<@c>{ordw}|{ordn}|{roman}){_S}(?i:century))\b",
+            rf"(?:{in_})?(?P<@core>(?:(?:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
+            rf"(?P<@c>{ordw}|{ordn}|{roman}){_S}(?:century))\b",
         ),
         (
             "rolling",
-            rf"(?P<@core>(?:(?P<@prep>(?i:over|in|during|within|for|throughout|from)){_S})?"
-            rf"(?i:the){_S}(?P<@dir>(?i:past|last|previous|recent|next|coming|following))"
+            rf"(?P<@core>(?:(?P<@prep>(?:over|in|during|within|for|throughout|from)){_S})?"
+            rf"(?:the){_S}(?P<@dir>(?:past|last|previous|recent|next|coming|following))"
             rf"{_S}(?:(?P<@n>{num}){_S}(?P<@us>{units_pl})|(?P<@u>{unit}))(?!\w))",
         ),
         (
             "ago",
-            rf"(?P<@core>(?P<@n>{num}|(?i:an?)){_S}(?P<@u>{unit_any}){_S}(?i:ago|earlier)"
+            rf"(?P<@core>(?P<@n>{num}|(?:an?)){_S}(?P<@u>{unit_any}){_S}ago"
             rf"(?=\W*$|\W*[a-z,.])(?!\w))",
         ),
         (
             "deadline",
-            rf"(?P<@core>(?P<@prep>(?i:by|until|till|through)){_S}"
-            rf"(?:(?i:the){_S}(?i:end){_S}(?i:of){_S})?(?P<@y>{yref}))",
+            rf"(?P<@core>(?P<@prep>(?:by|until|till|through)){_S}"
+            rf"(?:(?:the){_S}(?:end){_S}(?:of){_S})?(?P<@y>{yref}))",
         ),
         (
             "year_range",
-            rf"(?:(?P<@ctx>(?i:in|during|for|of|the|years|period|from)){_S})?"
+            rf"(?:(?P<@ctx>(?:in|during|for|of|the|years|period|from)){_S})?"
             rf"(?P<@core>(?P<@y1>{_YEAR})(?:{_DASH}|/)(?P<@y2>{_YEAR}|\d\d(?!\d)))",
         ),
         (
             "year_from_to",
-            rf"(?P<@core>(?P<@from>(?i:from|between)){_S}(?P<@y1>{_YEAR}){_S}"
-            rf"(?:(?i:to|till|until|through|and){_S}|{_DASH})(?P<@y2>{_YEAR}))",
+            rf"(?P<@core>(?P<@from>(?:from|between)){_S}(?P<@y1>{_YEAR}){_S}"
+            rf"(?:(?:to|till|until|through|and){_S}|{_DASH})(?P<@y2>{_YEAR}))",
         ),
         (
             "since",
-            rf"(?P<@core>(?P<@prep>(?i:since|(?:beginning|starting|commencing)(?:{_S}(?:from|in|with))?"
-            rf"|from)){_S}(?:(?P<@m>{month_full}){_S})?(?P<@y>{_YEAR}))"
-            rf"(?!{_S}(?i:to|till|until|through){_S}\d)",
+            rf"(?P<@core>(?P<@prep>(?:since|(?:beginning|starting|commencing)(?:{_S}(?:from|in|with))?"
+            rf"|from)){_S}(?:(?P<@m>{month_full}){_S})?(?P<@y>{_YEAR})(?:{_S}onwards?)?)"
+            rf"(?!{_S}(?:to|till|until|through){_S}\d)",
         ),
         (
             "month_year",
-            rf"(?:{in_}|(?i:since|from|until|till|by|of){_S})?(?P<@core>(?:(?P<@p>{part})"
-            rf"(?:{_S0}-{_S0}|{_S}))?(?P<@m>{month_any}),?{_S}(?:(?i:of){_S})?(?P<@y>{yref}))",
+            rf"(?:{in_}|(?:since|from|until|till|by|of){_S})?(?P<@core>(?:(?P<@p>{part})"
+            rf"(?:{_S0}-{_S0}|{_S}))?(?P<@m>{month_any}),?{_S}(?:(?:of){_S})?(?P<@y>{yref}))",
         ),
         (
             "season_year",
-            rf"(?:{in_})?(?P<@core>(?:(?i:the){_S})?(?:(?P<@p>{part}){_S})?(?P<@s>{season})"
-            rf"{_S}(?:(?i:of){_S})?(?P<@y>{yref}))",
+            rf"(?:{in_})?(?P<@core>(?:(?:the){_S})?(?:(?P<@p>{part}){_S})?(?P<@s>{season})"
+            rf"{_S}(?:(?:of){_S})?(?P<@y>{yref}))",
         ),
         (
             "part_year",
@@ -360,7 +394,7 @@ def _grammar() -> _Grammar:
         ),
         (
             "year_part_rel",
-            rf"(?P<@core>(?i:{_alt(lx['year_parts_relative'])}))(?!\w)",
+            rf"(?P<@core>(?:{_alt(lx['year_parts_relative'])}))(?!\w)",
         ),
         (
             "rel_named",
@@ -369,26 +403,26 @@ def _grammar() -> _Grammar:
         ),
         (
             "rel_unit",
-            rf"(?P<@core>(?P<@sh>{shift}){_S}(?P<@u>(?i:year|month|week|quarter|decade))"
+            rf"(?P<@core>(?P<@sh>{shift}){_S}(?P<@u>(?:year|month|week|quarter|decade))"
             rf"(?!\w|-old))",
         ),
         (
             "rel_day",
-            rf"(?P<@core>(?i:{_alt(lx['relative_days'])}))(?!\w)",
+            rf"(?P<@core>(?:{_alt(lx['relative_days'])}))(?!\w)",
         ),
         (
             "present",
-            rf"(?P<@core>(?i:{_alt(w for w in lx['present_markers'] if w != 'now')}))(?!\w)",
+            rf"(?P<@core>(?:{_alt(w for w in lx['present_markers'] if w != 'now')}))(?!\w)",
         ),
         (
             "now",
-            rf"(?<![Ff]rom )(?P<@core>\b(?:[Nn]ow|NOW))(?!\w|{_S}(?:that|on)\b|'s)",
+            rf"(?<!from )(?P<@core>\bnow)(?!\w|{_S}(?:that|on)\b|'s)",
         ),
         (
             "set",
-            rf"(?P<@core>(?:(?i:once|twice|thrice|{numw}|\d+){_S}(?i:times?){_S}"
-            rf"(?i:a|per|every|each){_S}{unit}|(?i:every|each){_S}(?:{num}{_S})?{unit_any}"
-            rf"|(?i:{_alt(lx['set_words'])}))(?!\w))",
+            rf"(?P<@core>(?:(?:once|twice|thrice|(?:{numw}|\d+){_S}times?){_S}"
+            rf"(?:a|per|every|each){_S}{unit}|(?:every|each){_S}(?:{num}{_S})?{unit_any}"
+            rf"|(?:{_alt(lx['set_words'])}))(?!\w))",
         ),
         (
             "part_month",
@@ -396,26 +430,26 @@ def _grammar() -> _Grammar:
         ),
         (
             "month_ctx",
-            rf"(?P<@prep>(?i:in|of|since|until|till|by|from|during|through|last|next|this)){_S}"
-            rf"(?P<@core>(?P<@m>{month_full}))(?![ \t]+(?i:be|have|not)\b)",
+            rf"(?P<@prep>(?:in|of|since|until|till|by|from|during|through|last|next|this)){_S}"
+            rf"(?P<@core>(?P<@m>{month_full}))(?![ \t]+(?:be|have|not)\b)",
         ),
         (
             "season",
-            rf"(?:(?i:in|during){_S})(?P<@core>(?:(?i:the){_S})?(?P<@s>{season}))"
-            rf"(?!{_S}(?i:of)\b)",
+            rf"(?:(?:in|during){_S})(?P<@core>(?:(?:the){_S})?(?P<@s>{season}))"
+            rf"(?!{_S}(?:of)\b)",
         ),
-        ("weekday", rf"(?:(?i:on){_S})?(?P<@core>(?P<@wd>{weekday}))"),
+        ("weekday", rf"(?:(?:on){_S})?(?P<@core>(?P<@wd>{weekday}))"),
         (
             "duration_adj",
-            rf"(?P<@core>\b(?P<@n>{num}|(?i:half|one{_S}and{_S}a{_S}half)|\d+(?:[.,]\d+)?)"
-            rf"(?:-|{_S}|‑)(?P<@u>{unit}|(?i:yr))(?:(?:-|{_S})(?i:old|long))?)(?=-|\W|$)(?!-\d)",
+            rf"(?P<@core>\b(?P<@n>{num}|(?:half|one{_S}and{_S}a{_S}half)|\d+(?:[.,]\d+)?)"
+            rf"(?:-|{_S}|‑)(?P<@u>{unit}|(?:yr))(?:(?:-|{_S})(?:old|long))?)(?=-|\W|$)(?!-\d)",
         ),
         (
             "duration",
-            rf"(?P<@core>(?:(?i:for|over|during|within|in|after|under|throughout){_S})?"
-            rf"(?:(?P<@n>{num}|{vague}|\d+(?:[.,]\d+)?|(?i:half{_S}a|a{_S}quarter{_S}of{_S}a))"
-            rf"{_S}(?:(?i:more|less|full|long|whole|consecutive|successive){_S})?"
-            rf"(?P<@u>{unit_any})(?:{_S}(?i:old|long))?|(?i:for){_S}(?P<@v>{units_pl}))(?!\w))",
+            rf"(?P<@core>(?:(?:for|over|during|within|in|after|under|throughout){_S})?"
+            rf"(?:(?P<@n>{num}|{vague}|\d+(?:[.,]\d+)?|(?:half{_S}a|a{_S}quarter{_S}of{_S}a))"
+            rf"{_S}(?:(?:more|less|full|long|whole|consecutive|successive){_S})?"
+            rf"(?P<@u>{unit_any})(?:{_S}(?:old|long))?|(?:for){_S}(?P<@v>{units_pl}))(?!\w))",
         ),
         ("year", rf"(?P<@core>(?P<@y>{_YEAR})(?P<@poss>['’]s)?)(?!\w)"),
     ]
@@ -424,11 +458,36 @@ def _grammar() -> _Grammar:
     for name, body in rules:
         body = body.replace("(?P<@", f"(?P<{name}__").replace("(?P=@", f"(?P={name}__")
         parts.append(f"(?P<{name}>{body})")
-    master = re.compile("|".join(parts))
+    # Gate: a match can only start at a word start whose word can open a rule; testing it
+    # first lets the engine skip most positions at once.
+    firsts: set[str] = set(_RULE_FIRST_WORDS)
+    for key in ("months", "month_abbreviations", "weekdays", "seasons", "numbers", "tens",
+                "ordinals", "relative_days", "relative_shift", "parts", "year_parts_relative",
+                "present_markers", "set_words", "vague_quantities"):  # fmt: skip
+        for w in lx[key]:
+            firsts.add(re.split(r"[\s-]", str(w).lower())[0])
+    # Every expression also holds an anchor (a digit, a month, a unit, a relative word...)
+    # within its first words.
+    anchors: set[str] = {"centuries", "now", "century", "annum"}
+    for key in ("months", "month_abbreviations", "weekdays", "seasons", "units"):
+        anchors.update(str(w).lower() for w in lx[key])
+    anchors.update(str(w).lower() + "s" for w in lx["units"])
+    for key in ("relative_days", "present_markers", "set_words", "year_parts_relative"):
+        for w in lx[key]:
+            anchors.add(re.split(r"[\s-]", str(w).lower())[-1])
+    anchor = rf"(?:\d|[xvi]+\b|(?:{_alt(anchors)})(?![a-z]))"
+    gate = (
+        rf"(?<![a-z0-9])(?=\d|[qh][1-4]|[xvi]+\b|(?:{_alt(anchors)})(?![a-z])"
+        rf"|(?:{_alt(firsts - anchors)})(?![a-z])(?:[^\s-]*[\s-]+){{1,5}}?{anchor})"
+    )
+    master = re.compile(gate + "(?:" + "|".join(parts) + ")")
 
     sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
     return _Grammar(
         master=master,
+        singles=tuple(
+            (name, re.compile(part)) for (name, _), part in zip(rules, parts, strict=True)
+        ),
         months={k: v for k, v in month_map.items()},
         weekdays=weekdays,
         seasons=seasons,
@@ -444,6 +503,7 @@ def _grammar() -> _Grammar:
             str(w).lower() for w in lx["sentence_start_year_words"]
         ),
         units=units,
+        count_words=frozenset(str(w).lower() for w in lx["count_words"]),
     )
 
 
@@ -527,7 +587,15 @@ class _Ctx:
         self.g, self.m, self.rule, self.text, self.ref, self.prefer = g, m, rule, text, ref, prefer
 
     def get(self, name: str) -> str | None:
+        """A group of the match, from the lower-cased text."""
         return self.m.group(f"{self.rule}__{name}")
+
+    def orig(self, name: str) -> str:
+        """A group of the match as written in the original text ("" when unmatched)."""
+        key = f"{self.rule}__{name}"
+        if self.m.group(key) is None:
+            return ""
+        return self.text[self.m.start(key) : self.m.end(key)]
 
 
 _Resolver = Callable[[_Ctx], _Res | None]
@@ -541,35 +609,39 @@ _SENT_START = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"”’)])[ \t\u00a0\"“‘(]*
 _NEXT_WORD = re.compile(r"[ \t\u00a0]*([A-Za-z][\w'’-]*|[%‰])")
 
 
-def _year_ok(c: _Ctx, s: int, e: int, *, strong: bool = False) -> bool:
+def _year_ok(c: _Ctx, s: int, e: int, *, strength: str = "bare") -> bool:
     """Is the 4-digit number at text[s:e] a year? (the general bare-year rule).
 
-    A year needs a temporal context before it (a preposition of the lexicon, a month, a
-    list of years, an opening bracket) or, at the start of a sentence, a following verb of
-    the lexicon ("2014 saw"). Any lower-case word after it that is not a function word of
-    the lexicon makes it a count ("2000 students", "1000 tons"); so do `%` and scale words.
+    Always a count when followed by `%` or a unit/scale word of the lexicon
+    ("2014 million", "2000 tons"). `strength="firm"` (since 2003, 2025-2030): nothing more.
+    Otherwise any lower-case word after it that is not a function word of the lexicon makes
+    it a count ("of 2000 students"), except after a sentence-initial "In" ("In 2023 regional
+    banks..."). `strength="strong"` (by 2030, by the end of 2020): nothing more. A bare
+    number also needs a temporal context before it (a preposition of the lexicon, a month,
+    a list of years, an opening bracket) or, at the start of a sentence, a following word
+    of the lexicon ("2014 saw", "2014,").
     """
     g, text = c.g, c.text
     after = _NEXT_WORD.match(text, e, min(len(text), e + 40))
     nxt = after.group(1) if after else ""
-    if nxt in ("%", "‰"):
+    if nxt in ("%", "‰") or nxt.lower() in g.count_words:
         return False
-    if nxt and nxt[0].islower() and nxt.lower() not in g.after_year_words:
-        return False
-    if strong:
+    if strength == "firm":
         return True
     before = text[max(0, s - 40) : s]
     pm = _PREV_WORD.search(before)
-    if pm and pm.group(1).lower().rstrip(".") in g.year_prev_words:
+    prev = pm.group(1) if pm else ""
+    initial_in = prev == "In" and pm is not None and _SENT_START.search(before[: pm.start(1)])
+    if nxt and nxt[0].islower() and nxt.lower() not in g.after_year_words and not initial_in:
+        return False
+    if strength == "strong":
         return True
-    if pm and pm.group(1).lower() in g.months:
+    if prev.lower().rstrip(".") in g.year_prev_words or prev.lower() in g.months:
         return True
     if before.endswith("(") or _PREV_YEAR_LIST.search(before):
         return True
     if _SENT_START.search(before):
-        return (not nxt and after is None and text[e : e + 1] in (",",)) or (
-            nxt.lower() in g.sentence_start_year_words
-        )
+        return text[e : e + 1] == "," or nxt.lower() in g.sentence_start_year_words
     return False
 
 
@@ -690,6 +762,9 @@ def _r_quarter_words(c: _Ctx) -> _Res | None:
     o = (c.get("o") or "").lower()
     n = (4 if unit == "q" else 2) if o in ("last", "final") else _Q_ORD.get(o, 0)
     ys = c.get("y") or c.get("y2")
+    core = c.m.group(f"{c.rule}__core") or ""
+    if o in ("last", "final") and not re.search(r"\bof\b", core):
+        return None  # "last quarter": the quarter before this one (rel_unit)
     if ys:
         yr = _yref(c.g, ys, c.ref)
         if yr is None:
@@ -758,8 +833,9 @@ def _r_century(c: _Ctx) -> _Res | None:
     n: int | None
     if s[:1].isdigit():
         n = int(re.sub(r"\D", "", s))
-    elif s[:1] in _ROMAN and s.rstrip("th").isupper():
-        n = _roman(s.removesuffix("th"))
+    elif s[:1] in "xvi":
+        o = c.orig("c").removesuffix("th")
+        n = _roman(o) if o.isupper() else None
     else:
         n = c.g.ordinals.get(_norm(s))
     if n is None or not 1 <= n <= 22:
@@ -798,10 +874,8 @@ def _r_rolling(c: _Ctx) -> _Res | None:
     future = d in ("next", "coming", "following")
     if u1 and not us:
         unit = _unit(u1)
-        if not prep:
-            return None  # "the past year" alone: calendar year (rel_unit rule)
-        if d == "following":
-            return None
+        if not prep or future:
+            return None  # "the past year", "in the coming year": calendar year (rel_unit)
         n = 1
     else:
         unit = _unit(us or "")
@@ -846,7 +920,7 @@ def _r_deadline(c: _Ctx) -> _Res | None:
     if not yr[1]:
         core_end = c.m.end(f"{c.rule}__core")
         ys = c.m.start(f"{c.rule}__y")
-        if not _year_ok(c, ys, core_end, strong=True):
+        if not _year_ok(c, ys, core_end, strength="strong"):
             return None
     return _year_res(yr[0], rel=yr[1])
 
@@ -858,7 +932,7 @@ def _r_year_range(c: _Ctx) -> _Res | None:
     if not (y1 < y2 <= y1 + 100) or y1 < 1800:
         return None
     s, e = c.m.start(f"{c.rule}__core"), c.m.end(f"{c.rule}__core")
-    if not _year_ok(c, s, e, strong=True):
+    if not _year_ok(c, s, e, strength="firm"):
         return None
     if "/" in (c.m.group(f"{c.rule}__core") or "") and y2 != y1 + 1:
         return None
@@ -870,16 +944,16 @@ def _r_year_from_to(c: _Ctx) -> _Res | None:
     if not y1 < y2:
         return None
     e = c.m.end(f"{c.rule}__core")
-    if not _year_ok(c, e - 4, e, strong=True):
+    if not _year_ok(c, e - 4, e, strength="firm"):
         return None
     return _year_res(y1, y2, kind="range")
 
 
 def _r_since(c: _Ctx) -> _Res | None:
     y = int(c.get("y") or 0)
-    e = c.m.end(f"{c.rule}__core")
+    e = c.m.end(f"{c.rule}__y")
     ms = c.get("m")
-    if not ms and not _year_ok(c, e - 4, e, strong=True):
+    if not ms and not _year_ok(c, e - 4, e, strength="firm"):
         return None
     if y > c.ref.year or not _safe_year(y):
         return None
@@ -935,7 +1009,7 @@ def _r_part_year(c: _Ctx) -> _Res | None:
     p = _part(c.g, c.get("p")) or "mid"
     if not yr[1]:
         e = c.m.end(f"{c.rule}__core")
-        if not _year_ok(c, e - 4, e, strong=True):
+        if not _year_ok(c, e - 4, e, strength="strong"):
             return None
     lo, hi = _part_bounds(p, 1, 12)
     return _res(_month_start(yr[0], lo), _month_end(yr[0], hi), "month", "date", yr[1])
@@ -1119,36 +1193,32 @@ _RESOLVERS: dict[str, _Resolver] = {
 # --------------------------------------------------------------------------------------
 
 
-@cache
 def _single_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Each rule of the master expression compiled alone (for the rejection fallback)."""
-    master = _grammar().master
-    out: list[tuple[str, re.Pattern[str]]] = []
-    pattern = master.pattern
-    # The master is "(?P<r1>...)|(?P<r2>...)": split at top-level alternation bars.
-    depth, start, esc, in_class = 0, 0, False, False
-    pieces: list[str] = []
-    for i, ch in enumerate(pattern):
-        if esc:
-            esc = False
-        elif ch == "\\":
-            esc = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            pieces.append(pattern[start:i])
-            start = i + 1
-    pieces.append(pattern[start:])
-    for piece in pieces:
-        name = piece[4 : piece.index(">")]
-        out.append((name, re.compile(piece)))
-    return tuple(out)
+    return _grammar().singles
+
+
+_ASCII_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+)  # keeps every index: the grammar runs on the lower-cased text
+_CAPITALISED = ("m", "m1", "m2", "wd")  # month and weekday names: Title or UPPER case
+_UPPER = {"quarter_code": ("u", "u2"), "n_months_code": ("mm",)}  # "Q3", "H1", "9M 2023"
+
+
+def _case_ok(m: re.Match[str], rule: str, text: str) -> bool:
+    """Case checks the lower-cased matching cannot make."""
+    index = m.re.groupindex
+    for name in _CAPITALISED:
+        key = f"{rule}__{name}"
+        if key in index and m.group(key) is not None:
+            ch = text[m.start(key)]
+            if ch.isalpha() and not ch.isupper():
+                return False
+    for name in _UPPER.get(rule, ()):
+        key = f"{rule}__{name}"
+        if m.group(key) is not None and not text[m.start(key) : m.end(key)].isupper():
+            return False
+    return True
 
 
 def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex]:
@@ -1162,17 +1232,18 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         raise ValueError(f"prefer must be one of {PREFERS}, not {prefer!r}")
     g = _grammar()
     search = g.master.search
+    low = text.translate(_ASCII_LOWER)
     out: list[Timex] = []
     pos, n = 0, len(text)
     while pos < n:
-        m = search(text, pos)
+        m = search(low, pos)
         if m is None:
             break
         tx = _from_match(g, m, text, ref, prefer)
         if tx is None:
             # Rejected: try the later rules at the same position, then move on by one.
             p = m.start()
-            tx = _fallback(g, m.lastgroup or "", text, p, ref, prefer)
+            tx = _fallback(g, m.lastgroup or "", text, low, p, ref, prefer)
             if tx is None:
                 pos = p + 1
                 continue
@@ -1182,14 +1253,14 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
 
 
 def _fallback(
-    g: _Grammar, rejected: str, text: str, p: int, ref: date, prefer: str
+    g: _Grammar, rejected: str, text: str, low: str, p: int, ref: date, prefer: str
 ) -> Timex | None:
     seen = False
     for name, rx in _single_rules():
         if not seen:
             seen = name == rejected
             continue
-        m = rx.match(text, p)
+        m = rx.match(low, p)
         if m is not None:
             tx = _from_match(g, m, text, ref, prefer)
             if tx is not None:
@@ -1204,7 +1275,7 @@ def _from_match(g: _Grammar, m: re.Match[str], text: str, ref: date, prefer: str
         s, e = m.span(core)
     else:
         s, e = m.span(rule)
-    if s == e:
+    if s == e or not _case_ok(m, rule, text):
         return None
     return _resolve(_Ctx(g, m, rule, text, ref, prefer), s, e)
 

@@ -1,0 +1,148 @@
+"""Tests of the temporal-expression grammar (`pipeline/timex.py`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.timex import Timex, find_timexes
+from schemas.types import DATE_PRECISIONS
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    path = GOLDEN_DIR / name
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+GOLDEN = _load("timex.jsonl") + _load("timex_hard.jsonl")
+
+
+def _summary(t: Timex) -> dict[str, Any]:
+    return {"text": t.text, "label": t.label, "precision": t.precision, "kind": t.kind}
+
+
+def test_golden_table_is_large() -> None:
+    assert len(_load("timex.jsonl")) >= 150
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["text"][:60] for c in GOLDEN])
+def test_golden(case: dict[str, Any]) -> None:
+    ref = date.fromisoformat(case["ref"])
+    got = find_timexes(case["text"], ref, prefer=case.get("prefer", "current"))
+    assert [_summary(t) for t in got] == case["expected"]
+
+
+def test_fields_of_a_date() -> None:
+    text = "He arrived in Astana on October 14."
+    (t,) = find_timexes(text, date(2015, 10, 15))
+    assert (t.start, t.end) == (24, 34)
+    assert text[t.start : t.end] == t.text == "October 14"
+    assert (t.date_start, t.date_end) == (date(2015, 10, 14), date(2015, 10, 14))
+    assert (t.precision, t.label, t.kind, t.relative) == ("day", "2015-10-14", "date", True)
+
+
+def test_period_dates_are_inclusive() -> None:
+    (t,) = find_timexes("in H1 2015", date(2015, 10, 15))
+    assert (t.date_start, t.date_end) == (date(2015, 1, 1), date(2015, 6, 30))
+    assert t.relative is False
+    (q,) = find_timexes("in Q4 2024", date(2025, 1, 1))
+    assert (q.date_start, q.date_end) == (date(2024, 10, 1), date(2024, 12, 31))
+    (feb,) = find_timexes("in the first two months of 2024", date(2025, 1, 1))
+    assert feb.date_end == date(2024, 2, 29)
+
+
+def test_rolling_year_against_reference() -> None:
+    (t,) = find_timexes("over the past year", date(2024, 11, 27))
+    assert (t.date_start, t.date_end) == (date(2023, 11, 1), date(2024, 11, 30))
+    assert (t.label, t.kind, t.relative) == ("2023-11/2024-11", "range", True)
+
+
+def test_durations_and_sets_have_no_dates() -> None:
+    for text in ("for 20 years", "a two-day visit", "annually"):
+        (t,) = find_timexes(text, date(2020, 1, 1))
+        assert t.date_start is None and t.date_end is None and t.label is None
+        assert t.precision == "unknown"
+
+
+def test_prefer_must_be_known() -> None:
+    with pytest.raises(ValueError):
+        find_timexes("in May", date(2020, 1, 1), prefer="soon")
+
+
+def test_offsets_in_a_longer_text() -> None:
+    text = "Trade grew.\nSince 2003 it rose six-fold; in January - June 2015 it made $2 bln."
+    got = find_timexes(text, date(2015, 10, 15))
+    assert [t.text for t in got] == ["Since 2003", "January - June 2015"]
+    for t in got:
+        assert text[t.start : t.end] == t.text
+
+
+def test_leap_day_and_impossible_dates() -> None:
+    (t,) = find_timexes("on February 29", date(2024, 3, 1))
+    assert t.label == "2024-02-29"
+    assert find_timexes("on 31.02.2015", date(2024, 3, 1)) == []
+    assert find_timexes("2015-13-45", date(2024, 3, 1)) == []
+
+
+def test_extreme_references_do_not_break() -> None:
+    for ref in (date(1, 1, 1), date(9999, 12, 31)):
+        got = find_timexes("last year, next week, over the past 5 years, tomorrow", ref)
+        for t in got:
+            assert t.date_start is None or t.date_start <= (t.date_end or t.date_start)
+
+
+_WORDS = st.sampled_from(
+    [
+        "in", "on", "the", "of", "since", "by", "from", "to", "between", "and", "last", "next",
+        "this", "year", "years", "month", "May", "March", "October", "14", "2015", "1998",
+        "2000", "H1", "Q3", "9M", "first", "half", "quarter", "seven", "months", "past",
+        "over", "for", "20-year", "two-day", "currently", "now", "today", "-", ",", ".",
+        "century", "XXI", "1990s", "early", "mid-", "late", "end", "week", "Monday",
+        "ago", "every", "annually", "14.10.2015", "2015-10-16", "students", "$", "%", "\n",
+    ]
+)  # fmt: skip
+
+
+def _check(text: str, ref: date, prefer: str) -> None:
+    got = find_timexes(text, ref, prefer=prefer)
+    last = -1
+    for t in got:
+        assert text[t.start : t.end] == t.text
+        assert t.start >= last and t.start < t.end
+        last = t.end
+        assert t.precision in DATE_PRECISIONS
+        assert t.kind in ("date", "range", "present", "duration", "set")
+        if t.date_start is not None or t.date_end is not None:
+            assert t.date_start is not None and t.date_end is not None
+            assert t.date_start <= t.date_end
+            assert t.label
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=200),
+    st.dates(),
+    st.sampled_from(["current", "past", "future"]),
+)
+def test_never_raises_on_arbitrary_text(text: str, ref: date, prefer: str) -> None:
+    _check(text, ref, prefer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_WORDS, max_size=25).map(" ".join),
+    st.dates(),
+    st.sampled_from(["current", "past", "future"]),
+)
+def test_invariants_on_time_like_text(text: str, ref: date, prefer: str) -> None:
+    _check(text, ref, prefer)
