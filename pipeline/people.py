@@ -178,13 +178,11 @@ def find_people(text: str, ref: date | None = None) -> list[PersonMention]:
             if holder is None:
                 continue
             found.append(PersonMention(m.start(), m.end(), m.group(), holder, iso, True))
-    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     out: list[PersonMention] = []
     last_end = -1
-    for m in found:
-        if m.start >= last_end:
-            out.append(m)
-            last_end = m.end
-        elif out and m.end > out[-1].end and m.name == out[-1].name:
-            continue
+    for p in found:
+        if p.start >= last_end:
+            out.append(p)
+            last_end = p.end
     return out

@@ -1,15 +1,900 @@
-"""events extractor (placeholder: being written)."""
+"""events extractor: visits, talks, summits, forums, signings, foundings, elections, cultural
+events, lectures and other happenings, with date, status, place, participants and CAMEO code.
+
+How it works, per document:
+1. One compiled regex of trigger phrases (`lexicons/event_triggers.yaml`) finds candidate
+   triggers; sentences without one are never looked at again.
+2. Each trigger grows into a quote: the noun phrase or verb phrase that names the event
+   (`paid his first official visit to Russia in March 1994`), by a small grammar of
+   determiners, modifiers, light verbs and prepositional attachments. Triggers that need an
+   argument (`opened` needs a school, a branch, a plant...) are checked; sentences that speak
+   of generic, recurring contacts (`regularly`, `four times`) yield only named events.
+   Overlapping quotes keep the higher-priority rule (the forum, not the speech at it).
+3. Status from tense and aspect cues of the event's clause; then the date from
+   `pipeline.timex` (resolved towards the future for planned events, the past for past
+   ones): a time expression inside the quote, else the nearest one in the sentence that is
+   not inside another event's quote.
+4. Place from the gazetteer (`pipeline.geo.find_places`), participants from
+   `pipeline.people`, country names and `pipeline.extractors.institutions`.
+5. Repeated mentions merge: a bare definite mention (`the visit`, `this forum`) or an arrival
+   refers back to the latest event of its kind; the same named event twice is one event.
+6. Carry-over of dates, each rule a convention of news reports:
+   - `at that time`, `during the visit`: the date of the latest dated event;
+   - `following the visit`: the month of the event it follows (the day is not fixed);
+   - the lead: in a dated report's first paragraph, undated planned or ongoing events are
+     the programme of the lead event (a visit, summit or forum of today or a fixed day) and
+     take its date and place.
+"""
 
 from __future__ import annotations
 
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
 from pipeline.document import Document
+from pipeline.events_lexicon import (
+    ANAPHORIC_DETERMINERS,
+    AUXILIARIES,
+    DETERMINERS,
+    LIGHT_VERBS,
+    MODIFIERS,
+    PARTICIPLES,
+    PREPOSITIONS,
+    STOP_WORDS,
+    Lexicon,
+    Rule,
+    cameo_code,
+    lexicon,
+)
 from pipeline.extractors.rows import EventRow
+from pipeline.geo import Place, find_places
+from pipeline.people import PersonMention, find_people
 
 NAME = "events"
-VERSION = "0.1"
+VERSION = "1.0"
 TABLE = "events"
+
+_PREFER = {"planned": "future", "past": "past", "ongoing": "current"}
+_FAMILY = {"summit": "meeting", "forum": "meeting"}
+_PRECISION_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4, "unknown": 5}
+
+_TOKEN = re.compile(r"“[^”\n]{0,120}”|\"[^\"\n]{0,120}\"|«[^»\n]{0,120}»|[\w’'.&/-]+|[^\w\s]")
+_QUOTED_OR_PUNCT = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|[,;:()]")
+_WORD = r"(?:(?-i:[A-Z0-9][\w’'&-]*)|“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»)"
+_LEFT_NP = re.compile(
+    r"(?:\b(?:" + "|".join(DETERMINERS) + r")\s+)?"
+    r"(?:(?:" + _WORD + r"|(?:" + MODIFIERS + r"|\d+(?:st|nd|rd|th)|[\w-]+-(?:day|level|scale)"
+    r"))\s+){0,8}$",
+    re.IGNORECASE,
+)
+_LIGHT = re.compile(LIGHT_VERBS, re.IGNORECASE)
+_PASSIVE_AUX = re.compile(
+    r"\b(?:will\s+be|would\s+be|was|were|is|are|has\s+been|have\s+been|had\s+been|to\s+be|"
+    r"be|being|been)\s+$",
+    re.IGNORECASE,
+)
+_CLAUSE_OPENER = re.compile(
+    r"^(?:(?:following\s+which|after\s+which|which|that|where|when|and|but|while|whereas|"
+    r"as|so|thus|then|also)\s+)+",
+    re.IGNORECASE,
+)
+_SIGN_NOUN = re.compile(r"\b(?:a|the|as|no|any|every|first|clear)\s+$", re.IGNORECASE)
+_PRESENT = re.compile(
+    r"\b(?:is|are|opens|starts|begins|takes\s+place|continues|runs|kicks\s+off)\b", re.I
+)
+_PRONOUN_START = re.compile(r"^(?:he|she|they|it)\b", re.IGNORECASE)
+_MISSED_STOP = re.compile(r"(?<=[a-z])\.\s+[A-Z]")
+_ADJ_PLACE = re.compile(r"\b(?:in|to|at)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$")
+
+
+@dataclass
+class _Event:
+    start: int
+    end: int
+    trig_start: int
+    trig_end: int
+    rule: Rule
+    sent: int  # sentence index
+    para: int  # paragraph index
+    status: str = "past"
+    date_start: date | None = None
+    date_end: date | None = None
+    precision: str = "unknown"
+    date_text: str | None = None
+    own_date: bool = False
+    place: Place | None = None
+    participants: list[str] = field(default_factory=list)
+    host: bool = False
+    anaphoric: bool = False
+    key: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _DocCtx:
+    text: str
+    ref: date
+    sents: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+    para_of: tuple[int, ...]  # paragraph index of each sentence
+    places: tuple[Place, ...]
+    place_starts: tuple[int, ...]
+    people: tuple[PersonMention, ...]
+    people_starts: tuple[int, ...]
+    inst: tuple[tuple[int, int, str], ...]
+    home: str | None
+    pair: tuple[str, ...]
+
+
+# ------------------------------------------------------------------------- small helpers
+
+
+def _sentences(doc: Document) -> tuple[tuple[int, int], ...]:
+    if doc.sentences:
+        return doc.sentences
+    try:
+        from pipeline import sentences as splitter
+
+        return tuple(splitter.split(doc.text))
+    except Exception:  # the splitter is another module; never let it stop extraction
+        return _fallback_sentences(doc.text)
+
+
+_FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])|\n+")
+
+
+def _fallback_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _FALLBACK_SPLIT.finditer(text):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    return tuple(spans)
+
+
+def _clause_start(text: str, lo: int, pos: int) -> int:
+    """Start of the clause that contains `pos`: after the last , ; : ( outside quotes."""
+    start = lo
+    for m in _QUOTED_OR_PUNCT.finditer(text, lo, pos):
+        if len(m.group()) == 1:
+            start = m.end()
+    return start
+
+
+def _clause_end(text: str, pos: int, hi: int) -> int:
+    for m in _QUOTED_OR_PUNCT.finditer(text, pos, hi):
+        if len(m.group()) == 1:
+            return m.start()
+    return hi
+
+
+def _has_capital(quote: str, sentence_initial: bool) -> bool:
+    tokens = quote.split()
+    for i, t in enumerate(tokens):
+        if i == 0 and sentence_initial:
+            continue
+        if (t[:1].isupper() and t not in {"I"}) or t[:1] in '“"«' or t[:1].isdigit():
+            return True
+    return False
+
+
+def _label_bounds(label: str) -> tuple[date, date, str] | None:
+    """Bounds of a simple time label: `2003`, `2003-05`, `2003-05-17`."""
+    try:
+        parts = [int(p) for p in label.split("-")]
+    except ValueError:
+        return None
+    if len(parts) == 1:
+        return date(parts[0], 1, 1), date(parts[0], 12, 31), "year"
+    if len(parts) == 2:
+        y, m = parts
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        return date(y, m, 1), nxt - timedelta(days=1), "month"
+    if len(parts) == 3:
+        d = date(parts[0], parts[1], parts[2])
+        return d, d, "day"
+    return None
+
+
+# ------------------------------------------------------------------------- quote extents
+
+
+def _right_end(text: str, pos: int, hi: int) -> int:
+    """End of the attachments after a trigger: prepositional phrases, names, a participle."""
+    end = pos
+    bare = 0
+    preps = 0
+    n = 0
+    tokens = list(_TOKEN.finditer(text, pos, min(hi, pos + 260)))
+    i = 0
+    while i < len(tokens) and n < 18:
+        tok = tokens[i].group()
+        low = tok.lower()
+        nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        if tok in {",", ";", ":", "(", ")", "!", "?", "—", "–"} or (tok == "." and i + 1 >= 0):
+            break
+        if tok.endswith(".") and len(tok) > 1 and not re.match(r"^(?:[A-Z]\.)+$", tok):
+            # a sentence-final word: keep the word, not the stop
+            if tok[:-1].lower() not in STOP_WORDS:
+                end = tokens[i].start() + len(tok) - 1
+            break
+        if low in AUXILIARIES:
+            # `was held in Astana`, `will be signed`: continue through a passive participle
+            j = i + 1
+            while j < len(tokens) and tokens[j].group().lower() in {"be", "been", "being"}:
+                j += 1
+            if j < len(tokens) and tokens[j].group().lower() in PARTICIPLES:
+                i = j
+                end = tokens[j].end()
+                bare = 0
+                n += 1
+                i += 1
+                continue
+            break
+        if low == "and":
+            prev = tokens[i - 1].group() if i > 0 else ""
+            if prev[:1].isupper() and nxt[:1].isupper() and nxt.lower() not in DETERMINERS:
+                i += 1
+                n += 1
+                continue
+            break
+        if low == "to":
+            if nxt.lower() in DETERMINERS or nxt[:1].isupper() or nxt[:1] in '“"«':
+                preps += 1
+                bare = 0
+                i += 1
+                n += 1
+                continue
+            break
+        if low in PREPOSITIONS:
+            if preps >= 6:
+                break
+            preps += 1
+            bare = 0
+            i += 1
+            n += 1
+            continue
+        if low in STOP_WORDS:
+            break
+        if low in PARTICIPLES:
+            bare = 0
+            end = tokens[i].end()
+            i += 1
+            n += 1
+            continue
+        if not re.match(r"[\w“\"«]", tok):
+            break
+        prev = tokens[i - 1].group() if i > 0 else ""
+        prev2 = tokens[i - 2].group().lower() if i > 1 else ""
+        if tok[:1].islower() and prev[:1].isupper() and prev2 in {"in", "at"}:
+            break  # `the World Nomad Games in Astana emphasize ...`: a verb after a place
+        bare += 1
+        if bare > 5:
+            break
+        end = tokens[i].end()
+        i += 1
+        n += 1
+    return end
+
+
+def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -> int:
+    """Start of the event's quote: determiner and modifiers, a light verb, a passive subject."""
+    window_lo = max(lo, trig_start - 200)
+    clause = _clause_start(text, window_lo, trig_start)
+    left = text[clause:trig_start]
+    start = trig_start
+    m = _LEFT_NP.search(left)
+    if m is not None and m.start() < len(left):
+        start = clause + m.start()
+    lm = _LIGHT.search(text, clause, start)
+    if lm is not None:
+        start = lm.start()
+    if rule.passive:
+        before = text[clause:start]
+        aux = _PASSIVE_AUX.search(before)
+        subject_zone = before[: aux.start()] if aux else before
+        opener = _CLAUSE_OPENER.match(subject_zone)
+        s0 = opener.end() if opener else 0
+        subject = subject_zone[s0:]
+        needed = rule.requires or lex.documents_re
+        if subject.strip() and len(subject.split()) <= 14 and needed.search(subject):
+            start = clause + s0
+    while start < trig_start and text[start].isspace():
+        start += 1
+    return start
+
+
+def rule_trigger_end(text: str, pos: int) -> int:
+    """End of the word at `pos` (helper kept public for tests of quote extents)."""
+    m = re.match(r"[\w’'-]+", text[pos:])
+    return pos + (m.end() if m else 0)
+
+
+# ------------------------------------------------------------------------- the extractor
+
+
+@cache
+def _institutions_extract() -> object:
+    from pipeline.extractors import institutions
+
+    return institutions.extract
+
+
+def _institution_spans(doc: Document) -> tuple[tuple[int, int, str], ...]:
+    try:
+        rows = _institutions_extract()(doc)  # type: ignore[operator]
+    except Exception:  # another helper's module: an error there must not stop events
+        return ()
+    out = []
+    for r in rows:
+        try:
+            out.append((int(r["char_start"]), int(r["char_end"]), str(r["name"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(out)
+
+
+def _home_country(
+    text: str, places: tuple[Place, ...], lex: Lexicon, dateline: str | None
+) -> str | None:
+    """The publisher's country: a news agency in the header, the dateline, else the first
+    place of the title (`Article by the President of Kazakhstan ...`)."""
+    m = lex.publisher_re.search(text, 0, 80)
+    if m is not None:
+        return lex.publishers.get(m.group().lower())
+    if dateline:
+        for p in find_places(dateline.title()):
+            if p.country:
+                return p.country
+    head = re.match(r"\s*date\s+\S+\s+([A-Z][A-Z-]+)", text)
+    if head is not None:
+        for p in find_places(head.group(1).title()):
+            if p.country:
+                return p.country
+    for p in places:
+        if p.start >= 300:
+            break
+        if p.country:
+            return p.country
+    m = lex.publisher_re.search(text[-300:])
+    return lex.publishers.get(m.group().lower()) if m else None
+
+
+def _pair(places: tuple[Place, ...], lex: Lexicon) -> tuple[str, ...]:
+    counts: dict[str, int] = {}
+    for p in places:
+        if p.kind == "country" and p.country:
+            counts[p.country] = counts.get(p.country, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+    if len(top) < 2:
+        return ()
+    return tuple(lex.country_names.get(iso, iso) for iso, _ in top)
+
+
+def _in_range(starts: tuple[int, ...], lo: int, hi: int) -> range:
+    return range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi))
+
+
+def _status(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> str:
+    text = ctx.text
+    c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 40))
+    window = text[c_lo:c_hi]
+    if ev.rule.type == "founding" and re.search(
+        r"\binitiated\b|\bproposed\b|\binitiative\b", text[c_lo : ev.trig_start]
+    ):
+        return "planned"
+    if lex.ongoing_re.search(window):
+        return "ongoing"
+    if lex.planned_re.search(window):
+        return "planned"
+    return "past"
+
+
+def _choose_timex(
+    ctx: _DocCtx, ev: _Event, timexes: list[object], taken: list[tuple[int, int]], s_lo: int
+) -> object | None:
+    best = None
+    best_d = 10**9
+    for t in timexes:
+        ts = s_lo + t.start  # type: ignore[attr-defined]
+        te = s_lo + t.end  # type: ignore[attr-defined]
+        if t.kind not in ("date", "range") or t.date_start is None:  # type: ignore[attr-defined]
+            continue
+        if ev.start <= ts and te <= ev.end:
+            return t
+        if any(a <= ts and te <= b for a, b in taken):
+            continue
+        lo, hi = (te, ev.start) if te <= ev.start else (ev.end, ts)
+        if _MISSED_STOP.search(ctx.text, lo, hi):
+            continue  # a sentence boundary the splitter missed lies in between
+        d = ev.trig_start - te if te <= ev.trig_start else ts - ev.end
+        if d < best_d:
+            best, best_d = t, d
+    return best
+
+
+def _apply_timex(ev: _Event, t: object) -> None:
+    kind = t.kind  # type: ignore[attr-defined]
+    text = t.text  # type: ignore[attr-defined]
+    label = t.label or ""  # type: ignore[attr-defined]
+    if kind == "range" and re.match(r"(?i)(?:since|from|beginning|starting|as\s+of)\b", text):
+        b = _label_bounds(label.split("/")[0])
+        if b is not None:
+            ev.date_start, ev.date_end, ev.precision = b
+            ev.date_text, ev.own_date = text, True
+            return
+    ev.date_start = t.date_start  # type: ignore[attr-defined]
+    ev.date_end = t.date_end or t.date_start  # type: ignore[attr-defined]
+    precision = t.precision  # type: ignore[attr-defined]
+    ev.precision = precision if precision in _PRECISION_ORDER else "unknown"
+    ev.date_text = text
+    ev.own_date = True
+
+
+def _choose_place(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> Place | None:
+    text = ctx.text
+    best: Place | None = None
+    best_score = -1
+    for i in _in_range(ctx.place_starts, ev.start, ev.end):
+        p = ctx.places[i]
+        if p.end > ev.end:
+            continue
+        if any(m.start <= p.start < m.end for m in ctx.people):
+            continue
+        before = text[max(s_lo, p.start - 25) : p.start]
+        score = 1
+        if re.search(r"\b(?:in|at|to|near|into)\s+(?:the\s+)?$", before, re.IGNORECASE):
+            score = 3 if p.kind != "country" else 2
+        elif re.search(
+            r"\b(?:in|at|to)\s+(?:the\s+)?(?:[\w-]+\s+){1,3}of\s+(?:the\s+)?$",
+            text[max(s_lo, p.start - 60) : p.start],
+        ):
+            score = 2
+        if score > best_score:
+            best, best_score = p, score
+    if best is not None and best_score >= 2:
+        return best
+    c_lo = _clause_start(text, max(s_lo, ev.start - 120), ev.start)
+    hosts = list(lex.host_re.finditer(text, c_lo, ev.trig_start))
+    host = hosts[-1] if hosts else None
+    if host is not None and not host.group().lower().startswith("at"):
+        for i in reversed(_in_range(ctx.place_starts, c_lo, host.start())):
+            return ctx.places[i]
+    # `in our country`, `in Russian cities`
+    for m in lex.home_re.finditer(text, ev.start, ev.end):
+        if ctx.home and re.search(
+            r"\b(?:in|to|at|of)\s+$", text[max(s_lo, m.start() - 5) : m.start()]
+        ):
+            return Place(
+                m.start(),
+                m.end(),
+                m.group(),
+                lex.country_names.get(ctx.home, ctx.home),
+                ctx.home,
+                None,
+                None,
+                "country",
+            )
+    for m in lex.country_word_re.finditer(text, ev.start, ev.end):
+        if (
+            _ADJ_PLACE.search(text, max(s_lo, m.start() - 30), m.start())
+            and m.group()[:1].isupper()
+        ):
+            from pipeline.geo import country_iso3
+
+            iso = country_iso3(m.group())
+            if iso and not any(p.country == iso for p in ctx.places if p.start == m.start()):
+                return Place(
+                    m.start(),
+                    m.end(),
+                    m.group(),
+                    lex.country_names.get(iso, iso),
+                    iso,
+                    None,
+                    None,
+                    "country",
+                )
+    return best
+
+
+def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> list[str]:
+    from pipeline.geo import country_iso3
+
+    text = ctx.text
+    out: list[str] = []
+    c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    for i in _in_range(ctx.people_starts, s_lo, s_hi):
+        out.append(ctx.people[i].name)
+    for i in _in_range(ctx.people_starts, s_lo, s_hi):
+        c = ctx.people[i].country
+        if c:
+            out.append(lex.country_names.get(c, c))
+    for m in lex.country_word_re.finditer(text, c_lo, ev.end):
+        iso = country_iso3(m.group())
+        if iso:
+            out.append(lex.country_names.get(iso, iso))
+    if ctx.pair and lex.pair_re.search(text, c_lo, min(s_hi, ev.end + 40)):
+        out.extend(ctx.pair)
+    if ctx.home and lex.home_re.search(text, c_lo, ev.end):
+        out.append(lex.country_names.get(ctx.home, ctx.home))
+    for a, b, name in ctx.inst:
+        if a < ev.end and b > ev.start:
+            out.append(name)
+    if ev.place is not None and ev.place.kind == "country" and ev.rule.type == "visit":
+        out.append(ev.place.name)
+    seen: set[str] = set()
+    uniq = []
+    for name in out:
+        if name not in seen:
+            seen.add(name)
+            uniq.append(name)
+    return uniq
+
+
+def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
+    text = ctx.text
+    by_sentence: dict[int, list[re.Match[str]]] = {}
+    for m in lex.trigger_re.finditer(text):
+        si = bisect.bisect_right(ctx.starts, m.start()) - 1
+        if si < 0 or m.end() > ctx.sents[si][1]:
+            continue
+        by_sentence.setdefault(si, []).append(m)
+    events: list[_Event] = []
+    for si, matches in sorted(by_sentence.items()):
+        s_lo, s_hi = ctx.sents[si]
+        sentence = text[s_lo:s_hi]
+        generic = lex.generic_re.search(sentence) is not None
+        cands: list[_Event] = []
+        for m in matches:
+            group = m.lastgroup
+            if group is None:
+                continue
+            rule = lex.rules[group]
+            ts, te = m.start(), m.end()
+            if rule.type == "founding" and text[ts].isupper() and ts > s_lo:
+                continue  # a word of a title: `the Agreement on the Establishment of ...`
+            if rule.name == "signing" and (
+                _SIGN_NOUN.search(text, max(s_lo, ts - 12), ts)
+                or re.match(r"\s+of\b", text[te : te + 4])
+            ):
+                continue
+            end = max(te, _right_end(text, te, s_hi))
+            if rule.requires is not None:
+                after = lex_search(rule.requires, text, te, min(end, te + rule.window))
+                ok = after is not None and not re.search(r"[;:]", text[te:after])
+                if not ok and rule.before:
+                    lo = max(s_lo, ts - rule.before)
+                    for bm in rule.requires.finditer(text, lo, ts):
+                        between = _QUOTED_OR_PUNCT.sub(
+                            lambda x: "" if len(x.group()) > 1 else x.group(), text[bm.end() : ts]
+                        )
+                        if not re.search(r"[,;:()]", between):
+                            ok = True
+                if not ok:
+                    continue
+            start = _left_start(text, s_lo, ts, rule, lex)
+            quote = text[start:end]
+            if generic and not _has_capital(quote, start == s_lo):
+                continue
+            ev = _Event(start, end, ts, te, rule, si, ctx.para_of[si])
+            words = quote.split()
+            first = words[0].lower() if words else ""
+            ev.anaphoric = first in ANAPHORIC_DETERMINERS and not _has_capital(
+                " ".join(words[1:]), False
+            )
+            ev.key = tuple(
+                w.strip('“”"«».,').lower()
+                for w in quote.split()[1:]
+                if w[:1].isupper() or w[:1] in '“"«' or w[:1].isdigit()
+            )
+            cands.append(ev)
+        # overlapping quotes: the higher priority stays, then the earlier and longer
+        cands.sort(key=lambda e: (-e.rule.priority, e.start, -(e.end - e.start)))
+        kept: list[_Event] = []
+        for ev in cands:
+            if any(ev.start < k.end and k.start < ev.end for k in kept):
+                continue
+            kept.append(ev)
+        kept.sort(key=lambda e: e.start)
+        kept.extend(_coordinated(ctx, lex, kept, si, s_hi))
+        kept.sort(key=lambda e: e.start)
+        events.extend(kept)
+    return events
+
+
+_COORD = re.compile(r"\s*(?:,\s*)?\band\s+(?:also\s+)?(?:(?:a|an|the|new|one|two|three)\s+)*", re.I)
+
+
+def _coordinated(
+    ctx: _DocCtx, lex: Lexicon, kept: list[_Event], si: int, s_hi: int
+) -> list[_Event]:
+    """`to open a branch of X in Astana and a representative office of Y in Omsk`: the
+    second founded thing is a second founding."""
+    out: list[_Event] = []
+    text = ctx.text
+    for ev in kept:
+        rule = ev.rule
+        if rule.type != "founding" or rule.requires is None:
+            continue
+        m = _COORD.match(text, ev.end)
+        if m is None:
+            continue
+        thing = rule.requires.match(text, m.end())
+        if thing is None or thing.end() > s_hi:
+            continue
+        end = max(thing.end(), _right_end(text, thing.end(), s_hi))
+        start = m.end()
+        while start > ev.end and text[start - 1] != " ":
+            start -= 1
+        a = re.search(r"\b(?:a|an|the)\s+$", text[ev.end : m.end()])
+        start = ev.end + a.start() if a else m.end()
+        if any(start < k.end and k.start < end for k in kept):
+            continue
+        new = _Event(start, end, thing.start(), thing.end(), rule, si, ev.para)
+        out.append(new)
+    return out
+
+
+def lex_search(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> int | None:
+    """Start of the first match of `pattern` in text[lo:hi], or None."""
+    m = pattern.search(text, lo, hi)
+    return m.start() if m else None
+
+
+def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
+    """Status, date, place and participants of each candidate, sentence by sentence."""
+    from pipeline.timex import find_timexes
+
+    text = ctx.text
+    cache: dict[tuple[int, str], list[object]] = {}
+    by_sent: dict[int, list[_Event]] = {}
+    for ev in events:
+        by_sent.setdefault(ev.sent, []).append(ev)
+    for si, evs in by_sent.items():
+        s_lo, s_hi = ctx.sents[si]
+        taken = [(e.start, e.end) for e in evs]
+        for ev in evs:
+            ev.status = _status(ctx, lex, ev, s_lo, s_hi)
+            prefer = _PREFER[ev.status]
+            key = (si, prefer)
+            if key not in cache:
+                try:
+                    cache[key] = list(find_timexes(text[s_lo:s_hi], ctx.ref, prefer=prefer))
+                except Exception:  # another helper's module must not stop extraction
+                    cache[key] = []
+            others = [(a, b) for a, b in taken if (a, b) != (ev.start, ev.end)]
+            t = _choose_timex(ctx, ev, cache[key], others, s_lo)
+            if t is not None:
+                _apply_timex(ev, t)
+                if ev.status == "past" and ev.date_start is not None and ev.date_start > ctx.ref:
+                    ev.status = "planned"
+                elif (
+                    ev.status == "past"
+                    and ev.date_start == ctx.ref
+                    and ev.precision == "day"
+                    and _PRESENT.search(text, s_lo, s_hi)
+                ):
+                    ev.status = "ongoing"
+            ev.place = _choose_place(ctx, lex, ev, s_lo, s_hi)
+            ev.host = bool(lex.host_re.search(text, max(s_lo, ev.start - 40), ev.end))
+            ev.participants = _participants(ctx, lex, ev, s_lo, s_hi)
+        # coordinated events of one kind share the sentence's place
+        for ev in evs:
+            if ev.place is None:
+                same = [o for o in evs if o is not ev and o.place and o.rule.type == ev.rule.type]
+                other = [
+                    o
+                    for o in evs
+                    if o is not ev
+                    and o.place
+                    and o.rule.type != "visit"
+                    and abs(o.start - ev.start) < 150
+                    and not _MISSED_STOP.search(text, min(o.end, ev.end), max(o.start, ev.start))
+                ]
+                if same or other:
+                    ev.place = (same or other)[0].place
+
+
+def _same_kind(a: _Event, b: _Event) -> bool:
+    ta, tb = a.rule.type, b.rule.type
+    return ta == tb or (_FAMILY.get(ta) is not None and _FAMILY.get(ta) == _FAMILY.get(tb))
+
+
+def _absorb(target: _Event, ev: _Event) -> None:
+    for p in ev.participants:
+        if p not in target.participants:
+            target.participants.append(p)
+    if target.date_start is None and ev.date_start is not None:
+        target.date_start, target.date_end = ev.date_start, ev.date_end
+        target.precision, target.date_text = ev.precision, ev.date_text
+    if ev.place is not None and (
+        target.place is None
+        or (
+            target.place.kind == "country"
+            and ev.place.kind != "country"
+            and ev.place.country == target.place.country
+        )
+    ):
+        target.place = ev.place
+
+
+def _merge(
+    ctx: _DocCtx, lex: Lexicon, events: list[_Event]
+) -> tuple[list[_Event], dict[int, _Event]]:
+    """Merge repeated mentions. Returns the events and, per merged mention's sentence, the
+    event it referred to (for date carry-over within that sentence)."""
+    out: list[_Event] = []
+    refs: dict[int, _Event] = {}
+    for ev in events:
+        target: _Event | None = None
+        if ev.rule.name == "arrival":
+            for prev in reversed(out):
+                if prev.rule.type == "visit" and ev.sent - prev.sent <= 2:
+                    target = prev
+                    break
+        elif ev.anaphoric and not ev.own_date:
+            for prev in reversed(out):
+                if _same_kind(prev, ev) and (
+                    prev.rule.type == ev.rule.type or ev.sent - prev.sent <= 2
+                ):
+                    target = prev
+                    break
+        else:
+            for prev in reversed(out):
+                if (
+                    prev.rule.type == ev.rule.type
+                    and ev.key
+                    and prev.key == ev.key
+                    and prev.status == ev.status
+                    and (
+                        prev.date_start is None
+                        or ev.date_start is None
+                        or prev.date_start == ev.date_start
+                    )
+                ):
+                    target = prev
+                    break
+        if target is not None:
+            _absorb(target, ev)
+            refs.setdefault(ev.sent, target)
+            refs[-(ev.start + 1)] = target  # where the mention was, for `following the visit`
+            continue
+        out.append(ev)
+    return out, refs
+
+
+def _carry_over(ctx: _DocCtx, lex: Lexicon, events: list[_Event], refs: dict[int, _Event]) -> None:
+    text = ctx.text
+    first = events[0]
+    lead = (
+        first
+        if first.own_date
+        and first.precision == "day"
+        and first.rule.type in ("visit", "summit", "forum")
+        and first.status in ("ongoing", "planned")
+        else None
+    )
+    in_frame = lead is not None
+    last_dated: _Event | None = None
+    for ev in events:
+        s_lo, s_hi = ctx.sents[ev.sent]
+        if not ev.own_date and ev.date_start is None:
+            source: _Event | None = None
+            coarsen = False
+            if lex.anaphoric_time_re.search(text, s_lo, s_hi) and last_dated is not None:
+                source = last_dated
+            else:
+                ref = refs.get(ev.sent)
+                if ref is not None and ref.date_start is not None and ref is not ev:
+                    f = lex.following_re.search(text, s_lo, s_hi)
+                    if f is not None:
+                        source, coarsen = ref, True
+                    else:
+                        source = ref
+            if (
+                source is None
+                and lead is not None
+                and in_frame
+                and ev.para <= lead.para + 1
+                and ev.status in ("planned", "ongoing")
+                and ev.rule.type != "visit"
+            ):
+                source = lead
+                if ev.place is None:
+                    ev.place = lead.place
+            if source is not None and source.date_start is not None:
+                ev.date_start, ev.date_end = source.date_start, source.date_end
+                ev.precision, ev.date_text = source.precision, source.date_text
+                if coarsen and ev.precision == "day":
+                    d = ev.date_start
+                    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+                    ev.date_start, ev.date_end = d.replace(day=1), nxt - timedelta(days=1)
+                    ev.precision = "month"
+                if ev.place is None and source.place is not None:
+                    ev.place = source.place
+        if ev.date_start is not None:
+            last_dated = ev
+        if ev.own_date and ev is not lead:
+            in_frame = False  # a new time frame: the lead's programme has ended
+
+
+def _row(ctx: _DocCtx, lex: Lexicon, ev: _Event) -> EventRow:
+    text = ctx.text
+    start, end = ev.start, ev.end
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    quote = text[start:end]
+    place = ev.place
+    conf = ev.rule.confidence
+    if ev.anaphoric:
+        conf -= 0.1
+    return EventRow(
+        char_start=start,
+        char_end=end,
+        quote=quote,
+        event_type=ev.rule.type,
+        cameo_code=cameo_code(lex, ev.rule.type, ev.rule.name, ev.status, ev.host),
+        date_start=ev.date_start,
+        date_end=ev.date_end if ev.date_start is not None else None,
+        date_precision=ev.precision if ev.date_start is not None else "unknown",
+        date_text=ev.date_text if ev.date_start is not None else None,
+        status=ev.status,
+        location=place.name if place else None,
+        location_country=place.country if place else None,
+        latitude=place.lat if place else None,
+        longitude=place.lon if place else None,
+        participants=list(ev.participants),
+        extractor=f"events/{ev.rule.name}@{VERSION}",
+        confidence=round(max(0.05, min(1.0, conf)), 3),
+    )
 
 
 def extract(doc: Document) -> list[EventRow]:
-    """Rows of `events` found in `doc`."""
-    return []
+    """Rows of `events` found in `doc`, in text order, one per distinct event."""
+    text = doc.text
+    if not text:
+        return []
+    lex = lexicon()
+    if lex.trigger_re.search(text) is None:
+        return []
+    sents = tuple((a, b) for a, b in _sentences(doc) if b > a)
+    if not sents:
+        return []
+    para_of: list[int] = []
+    para = 0
+    prev_end = 0
+    for a, b in sents:
+        if "\n" in text[prev_end:a]:
+            para += 1
+        para_of.append(para)
+        prev_end = b
+    places = tuple(find_places(text))
+    people = tuple(find_people(text, doc.published_date))
+    ctx = _DocCtx(
+        text=text,
+        ref=doc.published_date,
+        sents=sents,
+        starts=tuple(a for a, _ in sents),
+        para_of=tuple(para_of),
+        places=places,
+        place_starts=tuple(p.start for p in places),
+        people=people,
+        people_starts=tuple(p.start for p in people),
+        inst=_institution_spans(doc),
+        home=_home_country(text, places, lex, doc.dateline),
+        pair=_pair(places, lex),
+    )
+    events = _candidates(ctx, lex)
+    if not events:
+        return []
+    _resolve(ctx, lex, events)
+    events, refs = _merge(ctx, lex, events)
+    _carry_over(ctx, lex, events, refs)
+    rows = [_row(ctx, lex, ev) for ev in events]
+    return [r for r in rows if r["char_end"] > r["char_start"]]

@@ -1,0 +1,350 @@
+"""Compiled lexicons of the events extractor: trigger rules, status cues, CAMEO mapping.
+
+Data: `pipeline/lexicons/event_triggers.yaml` and `pipeline/lexicons/cameo.yaml`. Everything
+is compiled once (`lexicon()` is cached); the extractor never reads files at call time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pycountry
+import yaml
+
+#: Determiners and possessives that may open an event's noun phrase.
+DETERMINERS = (
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "its",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+)
+#: Determiners that make a bare trigger noun refer back to an event already named.
+ANAPHORIC_DETERMINERS = frozenset(("the", "this", "that", "these", "those", "its", "his", "her"))
+
+#: Lower-case words that may stand between a determiner and the trigger noun.
+MODIFIERS = (
+    "state|official|working|friendly|first|second|third|fourth|fifth|last|next|historic|"
+    "historical|upcoming|forthcoming|planned|recent|joint|bilateral|trilateral|multilateral|"
+    "international|regional|interregional|annual|informal|extended|narrow|full-scale|"
+    "high-level|top-level|large-scale|two-day|three-day|one-day|brief|short|return|"
+    "phone|telephone|opening|closing|plenary|jubilee|anniversary|cultural|presidential|"
+    "parliamentary|early|snap|new|landmark|extraordinary|regular|ordinary|summit|ministerial|"
+    "intergovernmental|economic|business|investment|youth|scientific|expert|public|open|"
+    "solemn|ceremonial|main|major|important|key|final|general|memorial|art|photo|theatre|"
+    "theater|film|music|musical|folk|national|traditional|separate|personal|private|"
+    "in-depth|detailed|productive|constructive|fruitful|successful|large|big|grand|"
+    "special|keynote|welcoming|online|virtual|video|remote|face-to-face|tête-à-tête"
+)
+
+#: Auxiliaries and light verbs that may precede the event noun (`is paying an official visit`).
+LIGHT_VERBS = (
+    r"(?:(?:is|are|was|were|will|would|shall|has|have|had|to|also|be|been|being|not)\s+){0,3}"
+    r"(?:pay|pays|paid|paying|make|makes|made|making|hold|holds|held|holding|conduct|"
+    r"conducts|conducted|conducting|have|has|had|having|attend|attends|attended|attending|"
+    r"participate\s+in|participated\s+in|participates\s+in|participating\s+in|"
+    r"take\s+part\s+in|took\s+part\s+in|takes\s+part\s+in|taking\s+part\s+in|"
+    r"deliver|delivers|delivered|delivering|give|gives|gave|giving|host|hosts|hosted|"
+    r"hosting|organize|organized|organise|organised|stage|staged|open|opened|opens|"
+    r"visit|visited|chair|chaired|chairs|celebrate|celebrated|launch|launched|"
+    r"complete|completed|start|started|begin|began|finish|finished)\s+$"
+)
+
+PREPOSITIONS = frozenset(
+    [
+        "of",
+        "in",
+        "to",
+        "at",
+        "with",
+        "between",
+        "on",
+        "for",
+        "from",
+        "by",
+        "under",
+        "within",
+        "among",
+        "during",
+        "near",
+        "across",
+        "around",
+        "via",
+        "amid",
+    ]
+)
+PARTICIPLES = frozenset(
+    [
+        "held",
+        "signed",
+        "opened",
+        "adopted",
+        "organized",
+        "organised",
+        "hosted",
+        "chaired",
+        "scheduled",
+        "planned",
+        "dedicated",
+        "devoted",
+        "attended",
+        "initiated",
+        "launched",
+        "concluded",
+        "ratified",
+        "established",
+        "built",
+        "staged",
+        "convened",
+        "slated",
+        "set",
+        "timed",
+        "attended",
+        "co-chaired",
+        "arranged",
+    ]
+)
+AUXILIARIES = frozenset(
+    ["is", "are", "was", "were", "be", "been", "being", "will", "shall", "has", "have", "had"]
+)
+STOP_WORDS = frozenset(
+    [
+        "and",
+        "or",
+        "but",
+        "which",
+        "that",
+        "who",
+        "whom",
+        "whose",
+        "where",
+        "when",
+        "while",
+        "as",
+        "because",
+        "since",
+        "if",
+        "than",
+        "so",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "not",
+        "also",
+        "however",
+        "said",
+        "noted",
+        "says",
+        "say",
+        "told",
+        "stated",
+        "stressed",
+        "added",
+        "according",
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "there",
+        "here",
+        "this",
+        "these",
+        "those",
+        "following",
+        "after",
+        "before",
+        "during",
+        "until",
+        "ahead",
+        "prior",
+        "thanks",
+        "due",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    type: str
+    priority: int
+    confidence: float
+    passive: bool
+    requires: re.Pattern[str] | None
+    window: int
+    before: int
+
+
+@dataclass(frozen=True, slots=True)
+class CameoEntry:
+    type: str
+    rule: str | None
+    status: str | None
+    host: bool | None
+    code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    trigger_re: re.Pattern[str]
+    rules: dict[str, Rule]  # regex group name -> rule
+    generic_re: re.Pattern[str]
+    ongoing_re: re.Pattern[str]
+    planned_re: re.Pattern[str]
+    anaphoric_time_re: re.Pattern[str]
+    following_re: re.Pattern[str]
+    pair_re: re.Pattern[str]
+    home_re: re.Pattern[str]
+    host_re: re.Pattern[str]
+    country_word_re: re.Pattern[str]
+    documents_re: re.Pattern[str]
+    publishers: dict[str, str]  # publisher name -> ISO3
+    publisher_re: re.Pattern[str]
+    cameo: tuple[CameoEntry, ...]
+    country_names: dict[str, str]  # ISO3 -> canonical English short name
+
+
+def _alt(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _words_re(words: list[str]) -> re.Pattern[str]:
+    alts = sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.IGNORECASE)
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load(resources.files("pipeline.lexicons").joinpath(name).read_text("utf-8"))
+
+
+@cache
+def lexicon() -> Lexicon:
+    data = _read("event_triggers.yaml")
+    lists = {k: _words_re(v) for k, v in data["lists"].items()}
+    rules: dict[str, Rule] = {}
+    groups: list[str] = []
+    for name, spec in data["rules"].items():
+        req = spec.get("requires")
+        rule = Rule(
+            name=name,
+            type=spec["type"],
+            priority=int(spec.get("priority", 5)),
+            confidence=float(spec.get("confidence", 0.7)),
+            passive=bool(spec.get("passive", False)),
+            requires=lists[req] if req else None,
+            window=int(spec.get("window", 60)),
+            before=int(spec.get("before", 0)),
+        )
+        for i, pattern in enumerate(spec["patterns"]):
+            group = f"{name}__{i}"
+            rules[group] = rule
+            groups.append(rf"(?P<{group}>{pattern})")
+    trigger_re = re.compile(
+        r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.IGNORECASE | re.UNICODE
+    )
+    status = data["status"]
+    countries = _read("countries.yaml")
+    country_words: list[str] = []
+    country_names: dict[str, str] = {}
+    for iso3, variants in countries.items():
+        country_names[iso3] = variants[0]
+        country_words.extend(v for v in variants if v[:1].isupper())
+    for c in pycountry.countries:
+        country_names.setdefault(c.alpha_3, getattr(c, "common_name", None) or c.name)
+    country_word_re = re.compile(
+        r"(?<![\w-])(?:"
+        + "|".join(re.escape(w) for w in sorted(country_words, key=len, reverse=True))
+        + r")(?![\w])"
+    )
+    publishers: dict[str, str] = {}
+    for iso3, names in data["publishers"].items():
+        for n in names:
+            publishers[n.lower()] = iso3
+    publisher_re = re.compile(
+        r"(?<!\w)(?:"
+        + "|".join(re.escape(n) for n in sorted(publishers, key=len, reverse=True))
+        + r")(?!\w)",
+        re.IGNORECASE,
+    )
+    cameo = tuple(
+        CameoEntry(
+            type=e["type"],
+            rule=e.get("rule"),
+            status=e.get("status"),
+            host=e.get("host"),
+            code=e.get("code"),
+        )
+        for e in _read("cameo.yaml")["mapping"]
+    )
+
+    def words(key: str) -> re.Pattern[str]:
+        return re.compile(r"\b(?:" + _alt(data[key]) + r")\b", re.IGNORECASE)
+
+    return Lexicon(
+        trigger_re=trigger_re,
+        rules=rules,
+        generic_re=words("generic"),
+        ongoing_re=re.compile(r"\b(?:" + _alt(status["ongoing"]) + r")\b", re.IGNORECASE),
+        planned_re=re.compile(r"\b(?:" + _alt(status["planned"]) + r")\b", re.IGNORECASE),
+        anaphoric_time_re=words("anaphoric_time"),
+        following_re=words("following"),
+        pair_re=words("pair_words"),
+        home_re=words("home_words"),
+        host_re=words("host_words"),
+        country_word_re=country_word_re,
+        documents_re=lists["documents"],
+        publishers=publishers,
+        publisher_re=publisher_re,
+        cameo=cameo,
+        country_names=country_names,
+    )
+
+
+def cameo_code(lex: Lexicon, event_type: str, rule: str, status: str, host: bool) -> str | None:
+    """The CAMEO code of the first mapping entry whose conditions hold."""
+    for e in lex.cameo:
+        if e.type != event_type:
+            continue
+        if e.rule is not None and e.rule != rule:
+            continue
+        if e.status is not None and e.status != status:
+            continue
+        if e.host is not None and e.host != host:
+            continue
+        return e.code
+    return None
