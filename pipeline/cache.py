@@ -1,27 +1,98 @@
 """Per-document extraction results, cached by (document, extractor versions).
 
-A document whose bytes, sentences and extractors are unchanged is not extracted again; a new
-extractor version invalidates exactly the results it produced.
+A document whose bytes, date, sentences and extractors are unchanged is not extracted again;
+a new extractor version invalidates the results it took part in. The key also holds a
+fingerprint of the extraction code and lexicons (every source and data file of the
+`pipeline` package but the build machinery that does not touch extraction results), so an
+edit that forgot to bump a `VERSION` cannot serve stale rows: the same raw files and code give
+the same release, cached or not.
+
+Layout: `<folder>/<2 hex>/<64 hex>.pkl`, one pickle per key, written to a unique temporary
+name and renamed into place (a killed build never leaves a torn entry under a real name). An
+entry that cannot be read is a miss, not an error. A hit refreshes the entry's mtime, so
+`prune(before)` can drop what the last build did not use.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
+import logging
+import os
 import pickle
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
 from pipeline.extractors import versions
 
+log = logging.getLogger(__name__)
+
 Rows = dict[str, list[dict[str, Any]]]
+
+#: Bumped when the layout or the meaning of an entry changes.
+FORMAT = 1
+#: Files of the `pipeline` package that cannot change extraction results: they are left out
+#: of the code fingerprint, so editing them does not empty the cache.
+NOT_EXTRACTION = frozenset(
+    {
+        "__main__.py",
+        "cache.py",
+        "changes.py",
+        "cli.py",
+        "evaluate.py",
+        "executors.py",
+        "gold.py",
+        "lock.py",
+        "plots.py",
+        "query.py",
+        "rebuild.py",
+        "release.py",
+        "site.py",
+        # the stages but extract: what they feed extraction (text, sentences) is in the key
+        "stages/ingest.py",
+        "stages/parse.py",
+        "stages/publish.py",
+        "stages/validate.py",
+    }
+)
+_SKIP_DIRS = frozenset({"__pycache__", "sql"})
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """sha256 over the extraction code and lexicons of the installed `pipeline` package."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if (
+            not path.is_file()
+            or path.suffix in (".pyc", ".tmp")
+            or any(part in _SKIP_DIRS or part.startswith(".") for part in rel.parts)
+            or rel.as_posix() in NOT_EXTRACTION
+        ):
+            continue
+        h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def cache_key(doc: Document) -> str:
     """Hash of what an extraction result depends on: text, date, sentences, extractors."""
     payload = json.dumps(
-        [doc.doc_id, doc.text, doc.published_date.isoformat(), doc.sentences, versions()],
+        [
+            FORMAT,
+            doc.doc_id,
+            doc.text,
+            doc.published_date.isoformat(),
+            doc.sentences,
+            versions(),
+            code_fingerprint(),
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -38,17 +109,60 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.pkl"
 
     def get(self, doc: Document) -> Rows | None:
+        """The rows stored for `doc`, or None (never stored, or unreadable)."""
         path = self._path(doc)
-        if not path.exists():
+        try:
+            with path.open("rb") as f:
+                rows: Rows = pickle.load(f)
+        except FileNotFoundError:
             return None
-        with path.open("rb") as f:
-            rows: Rows = pickle.load(f)
+        except Exception as err:  # a torn or foreign file: recompute, never fail the build
+            log.warning("cache entry %s unreadable (%r); extracting again", path.name, err)
+            path.unlink(missing_ok=True)
+            return None
+        if not isinstance(rows, dict):
+            return None
+        with contextlib.suppress(OSError):  # a read-only cache still serves
+            os.utime(path)
         return rows
 
     def put(self, doc: Document, rows: Rows) -> None:
         path = self._path(doc)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(rows, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:16]}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(rows, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def entries(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(self.folder.glob("??/*.pkl"))
+
+    def prune(self, before: float) -> int:
+        """Delete entries not written or read since `before` (a `time.time()` value), and
+        temporary files left by killed builds; returns how many entries were deleted."""
+        if not self.folder.is_dir():
+            return 0
+        removed = 0
+        for path in self.folder.glob("??/*"):
+            try:
+                stale = path.stat().st_mtime < before
+            except FileNotFoundError:
+                continue
+            if path.suffix == ".tmp" and stale:
+                path.unlink(missing_ok=True)
+            elif path.suffix == ".pkl" and stale:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def now() -> float:
+    """The time to pass to `prune` afterwards: taken just before extraction starts (mtimes
+    have coarser resolution on some file systems, so a second of slack is taken off)."""
+    return time.time() - 1.0

@@ -2,7 +2,9 @@
 
 `kzru build` runs every stage and prints the release's path on its last line. Each stage can
 also run alone (`kzru ingest`, `parse`, `extract`, `validate`, `publish`), as `dvc.yaml` does.
-Exit status 0 on success; otherwise a one-line reason on stderr.
+`kzru rebuild` is the build for schedulers; `kzru diff OLD NEW` compares two releases.
+Exit status 0 on success (also when nothing changed); otherwise a one-line reason on stderr
+and 1 (failure), 2 (usage) or 75 (another build holds the lock of the output folder).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pipeline import __version__, release
+from pipeline import __version__, changes, lock, rebuild, release
 from pipeline.stages import extract, ingest, parse, publish, validate
 
 log = logging.getLogger("kzru")
@@ -44,43 +46,100 @@ def _release_dir(args: argparse.Namespace) -> Path:
 # --- commands ---------------------------------------------------------------------------
 
 
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    if getattr(args, "no_cache", False):
+        return None
+    cache = getattr(args, "cache", None)
+    return Path(cache) if cache else rebuild.default_cache(Path(args.out))
+
+
+def _gold(args: argparse.Namespace) -> Path | None:
+    return Path(args.gold) if getattr(args, "gold", None) else None
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    ingest.run(Path(args.raw), stage_dir(Path(args.out)))
+    with lock.acquire(Path(args.out)):
+        ingest.run(Path(args.raw), stage_dir(Path(args.out)))
     return 0
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    parse.run(stage_dir(Path(args.out)))
+    with lock.acquire(Path(args.out)):
+        parse.run(stage_dir(Path(args.out)))
     return 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    extract.run(stage_dir(Path(args.out)), progress=sys.stderr.isatty())
+    with lock.acquire(Path(args.out)):
+        extract.run(
+            stage_dir(Path(args.out)), progress=sys.stderr.isatty(), cache_dir=_cache_dir(args)
+        )
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    validate.run(stage_dir(Path(args.out)))
+    with lock.acquire(Path(args.out)):
+        validate.run(stage_dir(Path(args.out)))
     return 0
 
 
-def cmd_publish(args: argparse.Namespace) -> int:
-    gold = Path(args.gold) if args.gold else None
-    result = publish.run(stage_dir(Path(args.out)), Path(args.out), gold=gold)
+def _print_published(result: publish.Published) -> None:
     if not result.new:
         print(f"nothing changed since release {result.version}; nothing published")
     print(result.path)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    with lock.acquire(out):
+        result = publish.run(stage_dir(out), out, gold=_gold(args), keep=args.keep)
+    _print_published(result)
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    raw, out = Path(args.raw), Path(args.out)
-    stages = stage_dir(out)
-    ingest.run(raw, stages)
-    parse.run(stages)
-    extract.run(stages, progress=sys.stderr.isatty())
-    validate.run(stages)
-    return cmd_publish(args)
+    outcome = rebuild.run(
+        Path(args.raw),
+        Path(args.out),
+        cache_dir=_cache_dir(args),
+        keep=args.keep,
+        gold=_gold(args),
+        progress=sys.stderr.isatty(),
+    )
+    _print_published(outcome.published)
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s kzru %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+        )
+    outcome = rebuild.run(
+        Path(args.raw),
+        Path(args.out),
+        cache_dir=_cache_dir(args),
+        keep=args.keep,
+        gold=_gold(args),
+    )
+    print(rebuild.summary(outcome))
+    print(outcome.published.path)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    try:
+        old, new = release.resolve(out, args.old), release.resolve(out, args.new)
+    except FileNotFoundError as err:
+        raise UsageError(str(err)) from err
+    result = changes.diff_releases(old, new)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(changes.to_markdown(result, max_ids=None if args.all else 20), end="")
+    return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -143,6 +202,37 @@ def _add_paths(p: argparse.ArgumentParser, *, raw: bool = False) -> None:
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: output)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _add_publish_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--gold", default=None, help="gold file to score the release against (quality.json)"
+    )
+    p.add_argument(
+        "--keep",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="keep at most N releases: remove the oldest (never the one `latest` points to)",
+    )
+
+
+def _add_cache_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--cache", default=None, metavar="DIR", help="extraction cache (default: <out>/cache)"
+    )
+    group.add_argument("--no-cache", action="store_true", help="extract every document afresh")
+
+
 def _add_release(p: argparse.ArgumentParser) -> None:
     p.add_argument("--release", default=None, help="release folder (default: <out>/latest)")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: output)")
@@ -167,12 +257,25 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         _add_paths(p, raw=raw)
         if name in ("build", "publish"):
-            p.add_argument(
-                "--gold",
-                default=None,
-                help="gold file to score the release against (quality.json)",
-            )
+            _add_publish_options(p)
+        if name in ("build", "extract"):
+            _add_cache_options(p)
         p.set_defaults(func=func)
+
+    help_ = "build and publish under a lock, for cron, systemd timers and CI"
+    p = sub.add_parser("rebuild", help=help_, description=help_)
+    _add_paths(p, raw=True)
+    _add_publish_options(p)
+    _add_cache_options(p)
+    p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("diff", help="what changed between two releases, by ids")
+    p.add_argument("old", help="a version (2026.11.21), `latest`, or a release folder")
+    p.add_argument("new", help="a version, `latest`, or a release folder")
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: output)")
+    p.add_argument("--json", action="store_true", help="print changes.json instead of Markdown")
+    p.add_argument("--all", action="store_true", help="list every id, not the first 20")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("evaluate", help="score a release against a gold file")
     p.add_argument("--gold", required=True, help="gold annotations (format of gold/seeds.json)")
@@ -210,6 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"kzru: {err}", file=sys.stderr)
         return 2
+    except lock.Locked as err:
+        print(f"kzru: {err}", file=sys.stderr)
+        return lock.EXIT_LOCKED
     except validate.ValidationFailed as err:
         for failure in err.failures:
             log.error("%s", failure)
