@@ -104,10 +104,10 @@ def _billions(value: float) -> str:
 def trade_points(stats: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """USD trade facts with a period, one row per distinct (measure, period, value).
 
-    Columns: measure, period_start, period_end, period_label, value, and `sources` (a list of
-    the facts reporting that point, each a dict of stat_id, quote, doc_id and whatever
-    document columns `stats` carries), ordered by period then measure. Also returns
-    sentences about the trade facts left out (other currencies, no period, over the limit).
+    Columns: measure, period_start, period_end, period_label, value, and `sources` (the rows of
+    `stats` reporting that point, as dicts, by stat_id), ordered by period then measure.
+    Also returns sentences about the trade facts left out (other currencies, no period, over
+    the limit).
     """
     notes: list[str] = []
     if stats.empty:
@@ -131,23 +131,21 @@ def trade_points(stats: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if dated.empty:
         return pd.DataFrame(), notes
     dated = dated.sort_values(["period_start", "period_end", "measure", "value", "stat_id"])
-    keys = ["measure", "period_start", "period_end", "value"]
-    extra = [c for c in ("published_date", "publisher", "title", "sentence") if c in dated]
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for rec in dated.to_dict("records"):
+        key = (rec["measure"], rec["period_start"], rec["period_end"], rec["value"])
+        groups.setdefault(key, []).append({str(k): v for k, v in rec.items()})
     rows: list[dict[str, Any]] = []
-    for key, group in dated.groupby(keys, sort=False):
-        measure, start, end, value = cast(tuple[str, Any, Any, float], key)
-        labels = group["period_label"].dropna()
+    for (measure, start, end, value), sources in groups.items():
+        labels = [s["period_label"] for s in sources if isinstance(s["period_label"], str)]
         rows.append(
             {
                 "measure": measure,
                 "period_start": start,
                 "period_end": end,
-                "period_label": labels.iloc[0] if len(labels) else f"{start}/{end}",
+                "period_label": labels[0] if labels else f"{start}/{end}",
                 "value": float(value),
-                "sources": [
-                    {c: r[c] for c in ("stat_id", "quote", "doc_id", *extra)}
-                    for r in group.to_dict("records")
-                ],
+                "sources": sources,
             }
         )
     points = pd.DataFrame(rows)

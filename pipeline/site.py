@@ -42,6 +42,8 @@ DESCRIPTION = (
     "name. Every fact carries the document and the exact characters it was read from, so any "
     "number can be traced to its words."
 )
+#: Sources listed under the trade chart per point (the same figure in many reports).
+SOURCES_PER_POINT = 3
 _OPEN, _CLOSE = "\x02", "\x03"  # marks of the quoted words, turned into <mark> after escaping
 
 
@@ -101,7 +103,8 @@ def _sql_str(text: str) -> str:
 
 
 def _trade_stats(rel: _Release) -> pd.DataFrame:
-    """Trade facts with their document's date, publisher, title and marked sentence."""
+    """Trade facts with their document's date, publisher and title, and a window of its text
+    around the quote (`win`, starting at document offset `win_offset`) to find the sentence."""
     sql = (
         "SELECT s.stat_id, s.doc_id, s.char_start, s.char_end, s.quote, s.value, s.unit, "
         "s.measure, s.period_start, s.period_end, s.period_label, d.published_date, "
@@ -113,21 +116,17 @@ def _trade_stats(rel: _Release) -> pd.DataFrame:
         "ORDER BY s.period_start, s.measure, s.stat_id"
     )
     n = CONTEXT_CHARS
-    stats = rel.df(sql, "statistics", "documents", params=(n, n, n, n))
-    if stats.empty:
-        return stats
-    sentences: list[str] = []
-    for r in stats.to_dict("records"):
-        win = r["win"] if isinstance(r["win"], str) else ""
-        start, end, offset = int(r["char_start"]), int(r["char_end"]), int(r["win_offset"])
-        quote = str(r["quote"])
-        ok = win[start - offset : end - offset] == quote
-        sentences.append(
-            marked_sentence(win, start, end, offset, (_OPEN, _CLOSE))
-            if ok
-            else _OPEN + quote + _CLOSE
-        )
-    return stats.drop(columns=["win", "win_offset"]).assign(sentence=sentences)
+    return rel.df(sql, "statistics", "documents", params=(n, n, n, n))
+
+
+def _sentence(src: dict[str, Any]) -> str:
+    """The source sentence of a trade fact, quote marked, as HTML."""
+    win = src.get("win") if isinstance(src.get("win"), str) else ""
+    start, end, offset = int(src["char_start"]), int(src["char_end"]), int(src["win_offset"])
+    quote = str(src["quote"])
+    if win and win[start - offset : end - offset] == quote:
+        return _marked(marked_sentence(str(win), start, end, offset, (_OPEN, _CLOSE)))
+    return _marked(_OPEN + quote + _CLOSE)
 
 
 # --------------------------------------------------------------------------- html helpers
@@ -485,7 +484,8 @@ def _trade_section(stats: pd.DataFrame) -> str:
         return html
     rows, ids = [], []
     for n, p in enumerate(fig.data.to_dict("records"), start=1):
-        for src in p["sources"]:
+        sources = p["sources"]
+        for src in sources[:SOURCES_PER_POINT]:
             doc = " · ".join(
                 x for x in (_e(src.get("publisher")), _e(src.get("published_date"))) if x
             )
@@ -495,12 +495,22 @@ def _trade_section(stats: pd.DataFrame) -> str:
                     _e(p["period_label"]),
                     escape(str(p["measure"]).replace("_", " ")),
                     escape(f"{p['value']:,.0f}"),
-                    _marked(str(src.get("sentence") or _OPEN + src["quote"] + _CLOSE)),
+                    _sentence(src),
                     f"<code>{escape(src['stat_id'])}</code>",
                     f"{doc}<br><code>{escape(src['doc_id'])}</code>",
                 ]
             )
             ids.append(src["stat_id"])
+        if len(sources) > SOURCES_PER_POINT:
+            more = len(sources) - SOURCES_PER_POINT
+            sql = (
+                "SELECT stat_id, doc_id, quote FROM statistics WHERE unit = 'USD' AND measure = "
+                f"'{p['measure']}' AND period_start = '{_e(p['period_start'])}' AND "
+                f"period_end = '{_e(p['period_end'])}' AND value = {p['value']!r}"
+            )
+            note = f'… and {more} more: <code>kzru query "{escape(sql)}"</code>'
+            rows.append([str(n), "", "", "", note, "", ""])
+            ids.append("")
     return html + _table(
         ["#", "period", "measure", "value (USD)", "source sentence", "stat_id", "document"],
         rows,
@@ -651,9 +661,7 @@ def render_index(
     rel = _Release(release_dir)
     try:
         stats = _trade_stats(rel)
-        events = rel.df(
-            "SELECT event_id, event_type, date_start FROM {events} ORDER BY event_id", "events"
-        )
+        events = rel.df("SELECT event_type, date_start FROM {events}", "events")
         institutions = rel.df(
             "SELECT institution_id, name, acronym, kind, country, n_mentions, n_documents "
             "FROM {institutions} ORDER BY institution_id",
