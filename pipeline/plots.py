@@ -209,7 +209,17 @@ def trade_figure(stats: pd.DataFrame) -> Figure:
         ax.set_ylim(bottom=0)
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=10))
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=3)
+        handles, labels = ax.get_legend_handles_labels()
+        rank = {m.replace("_", " "): i for i, m in enumerate(TRADE_MEASURES)}
+        order = sorted(range(len(labels)), key=lambda k: (rank.get(labels[k], 99), labels[k]))
+        ax.legend(
+            [handles[k] for k in order],
+            [labels[k] for k in order],
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            frameon=False,
+            ncols=3,
+        )
         svg = _svg(fig, "trade", titles, "Trade turnover, exports and imports in USD by period")
     return Figure(svg, None, tuple(notes), points)
 
