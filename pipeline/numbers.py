@@ -154,6 +154,11 @@ def _key(s: str) -> str:
     return " ".join(re.split(r"[\s-]+", s.lower().strip()))
 
 
+@cache
+def _standalone() -> dict[str, float]:
+    return {_key(k): float(v) for k, v in lexicon()["standalone"].items()}
+
+
 def words_to_number(s: str) -> float | None:
     """Value of a spelled-out cardinal (`twenty-three`, `one hundred and five`, `a dozen`).
 
@@ -162,8 +167,9 @@ def words_to_number(s: str) -> float | None:
     """
     lex = lexicon()
     key = _key(s)
-    if key in {_key(k) for k in lex["standalone"]}:
-        return float({_key(k): v for k, v in lex["standalone"].items()}[key])
+    standalone = _standalone()
+    if key in standalone:
+        return standalone[key]
     total = 0
     current = 0
     seen = False
@@ -213,7 +219,6 @@ def _automaton() -> Any:
     lex = lexicon()
     words = {*lex["units"], *lex["tens"], *lex["fractions"], "dozen", "half"}
     words |= {w for k in lex["scales"] for w in k.split() if len(w) > 2}
-    words.discard("one")  # `one` alone is no amount; `one third`, `one billion` anchor below
     auto = ahocorasick.Automaton()
     for w in words:
         auto.add_word(w, len(w))

@@ -38,6 +38,11 @@ TABLE = "statistics"
 
 _COMPARATIVE = re.compile(r"\s*(?:more|higher|larger|bigger|greater|less|lower|smaller|as|the)\b")
 _YEAR_BEFORE = re.compile(r"\b(?:in|since|by|from|to|until|of|year|the|and)\s+$")
+_UP_DOWN = re.compile(r"\b(up|down)\s+(?:by\s+)?$", re.I)
+_OF_NP = re.compile(r"\s+of\s+((?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3})")
+_PERIOD_BREAK = re.compile(
+    r";|\s—\s|,\s+(?:and|but|while|whereas|against|compared)\b|\band\s+in\b", re.I
+)
 _HEADER = re.compile(r"\s*date\s+\d{4}-\d{2}-\d{2}\s")
 _CLAUSE_STOP = re.compile(r"[;:]|\s—\s")
 _MONTHS = (
@@ -109,6 +114,8 @@ class _Lex:
     descriptors: frozenset[str]
     determiner: re.Pattern[str]
     vague_after: re.Pattern[str]
+    number_of: re.Pattern[str]
+    number_of_verb: re.Pattern[str]
     np_stop: frozenset[str]
     multiple_keys: tuple[str, ...]
 
@@ -198,6 +205,11 @@ def _lex() -> _Lex:
         descriptors=frozenset(_norm(w) for w in excl["descriptor_nouns"]),
         determiner=re.compile(rf"(?<![\w-])(?:{_alt(excl['determiners'])})\s+$", re.I),
         vague_after=re.compile(rf"\s+(?:{_alt(excl['vague_after'])})\b", re.I),
+        number_of=re.compile(r"\b(?:number|total)\s+of(?=\s)", re.I),
+        number_of_verb=re.compile(
+            rf"\b(?:{_alt(meas['number_of_verbs'])})\s+(?:(?:{_alt(list(quals['before']))})\s+)?$",
+            re.I,
+        ),
         np_stop=frozenset(w.lower() for w in excl["np_stop_words"]),
         multiple_keys=tuple(sorted({w[:5] for w in multiple_values})),
     )
@@ -299,6 +311,11 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
             break
         w = m.group(1)
         low = w.lower()
+        if low == "and" and words and text[words[-1][0]].isupper():
+            nxt = tok.match(text, m.end(), e0)
+            if nxt is not None and nxt.group(1)[0].isupper():  # `Russian and Kazakh students`
+                p = m.end()
+                continue
         if low in lex.np_stop:
             break
         words.append((m.start(1), m.end(1), low))
@@ -435,8 +452,9 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
     if pos < e0 and pos == n.end and text[pos].isalpha():
         return None  # glued to letters: `5G`, `1990s`, `3D`
     if n.form == "fraction" and kind == "amount" and n.scale == 1.0:
-        if not re.match(r"\s+of\b(?!\s+an?\s+(?:century|year|month|day|hour)\b)", text[pos:e0]):
-            return None
+        of = re.match(r"\s+of\b(?!\s+an?\s+(?:century|year|month|day|hour)\b)", text[pos:e0])
+        if of is None and not re.search(r"\bby\s+$", text[max(s0, n.start - 4) : n.start]):
+            return None  # `one third of`, `grew by a quarter`; not `a quarter of a century`
         unit, kind = "percent", "percent"
         value = round(value * 100, 2)
     qualifier, qstart = _qualifier(lex, text, s0, start)
@@ -452,10 +470,11 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
         if np_ is not None:
             a, b, head, _fallback = np_
             noun = text[a:b].lower().split()[-1]
-            if noun in lex.descriptors and (
-                (n.form == "words" and value <= 10) or lex.determiner.search(text[s0:start])
+            determined = lex.determiner.search(text, s0, start) is not None
+            if (n.form == "words" and determined) or (
+                noun in lex.descriptors and ((n.form == "words" and value <= 10) or determined)
             ):
-                return None
+                return None  # descriptors: `the two regions`, `between two countries`
             if kind == "amount" and (head is not None or n.value >= 2 or n.form == "digits"):
                 if head is None and n.form == "words" and n.value < 3:
                     return None
@@ -465,14 +484,37 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
                 cand.subject = text[a:b]
                 cand.end = b
                 cand.confidence = 0.85 if head else 0.55
+                am = lex.qual_after.match(text, b, e0)
+                if am is not None and qualifier == "exact":
+                    cand.qualifier = lex.qual_after_map[_norm(am.group("q"))]
+                    cand.end = am.end()
                 return cand
         if kind == "amount":
             if n.scale > 1.0 or n.form == "fraction":
                 cand.unit = "other"
                 cand.confidence = 0.6
                 return cand
-            return None
+            return _number_of(lex, ctx, cand)
     return cand
+
+
+def _number_of(lex: _Lex, ctx: _Context, c: _Cand) -> _Cand | None:
+    """`the number of joint ventures reached 900`: a bare number counting a named noun."""
+    verb = lex.number_of_verb.search(ctx.text, max(ctx.s0, c.start - 60), c.start)
+    if verb is None:
+        return None
+    found = list(lex.number_of.finditer(ctx.text, max(ctx.s0, verb.start() - 80), verb.start()))
+    if not found:
+        return None
+    np_ = _np(lex, ctx.text, found[-1].end(), verb.start())
+    if np_ is None:
+        return None
+    a, b, head, _fallback = np_
+    if head is None:
+        return None
+    c.kind, c.unit, c.measure, c.subject = "count", head.unit, head.measure, ctx.text[a:b]
+    c.confidence, c.rule = 0.7, "number_of"
+    return c
 
 
 # --- meaning ----------------------------------------------------------------------------
@@ -507,6 +549,9 @@ def _change(lex: _Lex, ctx: _Context, c: _Cand) -> str | None:
         found = lex.change_map[_norm(m.group(0))]
     if found is not None:
         return found
+    ud = _UP_DOWN.search(window)
+    if ud is not None:
+        return ud.group(1).lower()
     after = lex.change.match(text, c.end + 1, min(ctx.e0, c.end + 25)) if c.end < ctx.e0 else None
     return lex.change_map[_norm(after.group(0))] if after else None
 
@@ -546,14 +591,15 @@ def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
     if cue is not None and c.subject is None and not re.search(r"(?:ed|ing)$", cue[1]):
         c.subject = cue[1]
     if c.kind in ("percent", "multiple"):
-        change = _change(lex, ctx, c) or ("up" if c.kind == "multiple" else None)
+        of = _OF_NP.match(ctx.text, c.end, ctx.e0) if c.kind == "percent" else None
+        change = None if of else _change(lex, ctx, c)
+        change = change or ("up" if c.kind == "multiple" else None)
         c.change = change
         if change is not None:
             up, down = lex.growth.get(base or "other", lex.growth["other"])
             c.measure = up if change == "up" else down
         else:
             c.measure = base if base in ("share", "unemployment", "inflation") else "share"
-            of = re.match(r"\s+of\s+((?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3})", ctx.text[c.end :])
             if of is not None:
                 c.subject = of.group(1)
         c.confidence = 0.85 if cue else 0.7
@@ -579,7 +625,7 @@ def _period(ctx: _Context, c: _Cand) -> _Time | None:
         if gap < 0:
             continue
         lo, hi = (t.end, c.start) if t.end <= c.start else (c.end, t.start)
-        if _CLAUSE_STOP.search(ctx.text, lo, hi):
+        if _PERIOD_BREAK.search(ctx.text, lo, hi):
             gap += 1000
         if best is None or gap < best[0]:
             best = (gap, t)
@@ -595,13 +641,22 @@ def _countries(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     for m in _COUNTRY_TOKEN.finditer(text, lo, hi):
         if _CURRENCY_AFTER.match(text, m.end()):
             continue  # `U.S. dollars`: a currency, not a country
-        words = re.sub(r"[’']s$", "", m.group(0)).split()
+        words = re.sub(r"[’']s$", "", m.group(0).rstrip(".")).split()
         for k in range(len(words), 0, -1):
             iso = country_iso3(" ".join(words[:k]))
             if iso:
                 out.append((m.start(), m.end(), iso))
                 break
     return out
+
+
+def _clause(ctx: _Context, c: _Cand) -> tuple[int, int]:
+    """Bounds of the clause holding candidate `c` (`..., while imports ...` splits)."""
+    lo = ctx.s0
+    for m in _PERIOD_BREAK.finditer(ctx.text, ctx.s0, c.start):
+        lo = m.start()
+    stop = _PERIOD_BREAK.search(ctx.text, c.end, ctx.e0)
+    return lo, stop.start() if stop else ctx.e0
 
 
 def _direction(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str | None, str | None]:
@@ -612,20 +667,25 @@ def _direction(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str | None, str | No
         return None, None
     verbs, from_subject = spec
     text = ctx.text
-    found = _countries(text, ctx.s0, ctx.e0)
+    lo, hi = _clause(ctx, c)
+    found = _countries(text, lo, hi)
     if not found:
         return None, None
     src: str | None = None
     dst: str | None = None
     for a, _b, iso in found:
-        prep = re.search(r"\b(from|in|into|to)\s+(?:the\s+)?$", text[max(ctx.s0, a - 12) : a])
+        prep = re.search(r"\b(from|in|into|to)\s+(?:the\s+)?$", text[max(lo, a - 12) : a])
         if prep is None:
             continue
         if prep.group(1) == "from":
             src = src or iso
-        elif a > c.start or prep.group(1) in ("into", "to"):
+        elif (
+            a > c.start
+            or prep.group(1) in ("into", "to")
+            or verbs.search(text, max(lo, a - 30), a)  # `investment in Kazakhstan`
+        ):
             dst = dst or iso
-    verb = verbs.search(text, ctx.s0, c.start)
+    verb = verbs.search(text, lo, c.start)
     if verb is not None:
         subj = [iso for a, b, iso in found if b <= verb.start() and verb.start() - b <= 25]
         if subj:
@@ -648,11 +708,11 @@ def _range_link(text: str, a: Number, b: Number, s0: int) -> str | None:
             return None  # `from 5% to 7%`: a change, two values
         return "range"
     if re.fullmatch(r"\s+and\s+", gap) and re.search(
-        r"\bbetween\s+\S{0,4}$", text[max(s0, a.start - 14) : a.start]
+        r"(?i)\bbetween\s+\S{0,4}$", text[max(s0, a.start - 14) : a.start]
     ):
         return "range"
-    if re.fullmatch(r"\s+out\s+of\s+|\s+of\s+(?:the\s+)?", gap) and a.value < b.value:
-        return "pair" if re.fullmatch(r"\s+out\s+of\s+", gap) else None
+    if re.fullmatch(r"\s+(?:out\s+)?of\s+", gap) and a.value < b.value:
+        return "pair"
     return None
 
 
@@ -733,13 +793,17 @@ def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]
         nxt = nums[i] if i < len(nums) else None
         link = _range_link(text, n, nxt, s0) if nxt is not None else None
         if nxt is not None and link is not None:
-            i += 1
             if _year_like(n) and _year_like(nxt):
+                i += 1
                 continue
             if _excluded(lex, ctx, nxt):
+                i += 1
                 continue
-            out.extend(_pair(lex, ctx, n, nxt, link))
-            continue
+            pair = _pair(lex, ctx, n, nxt, link)
+            if pair is not None:
+                i += 1
+                out.extend(pair)
+                continue
         c = _read(lex, ctx, n, n.value)
         if c is None:
             el = _ellipsis(text, s0, n) if n.form == "digits" else None
@@ -801,11 +865,11 @@ def _money_or_unit_after(lex: _Lex, text: str, n: Number, e0: int) -> bool:
     )
 
 
-def _pair(lex: _Lex, ctx: _Context, a: Number, b: Number, link: str) -> list[_Cand]:
+def _pair(lex: _Lex, ctx: _Context, a: Number, b: Number, link: str) -> list[_Cand] | None:
     """Rows of a range (`$24-24.5 billion`) or a pair (`76 out of 89 subjects`)."""
     hi = _read(lex, ctx, b, b.value)
-    if hi is None:
-        return []
+    if hi is None or (link == "pair" and hi.kind != "count"):
+        return None
     ratio = hi.value / b.value if b.value else 1.0  # unit factor, money short scale, percent
     lo_value = a.value * ratio * (b.scale if a.scale == 1.0 and b.scale > 1.0 else 1.0)
     start = a.start
