@@ -30,6 +30,8 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import MaxNLocator
 
+from schemas.types import EVENT_TYPES
+
 TRADE_MEASURES = ("trade_turnover", "exports", "imports")
 MONEY_UNIT = re.compile(r"^[A-Z]{3}$")
 #: Distinct points drawn (and listed) at most in the trade chart.
@@ -226,6 +228,16 @@ def trade_figure(stats: pd.DataFrame) -> Figure:
 
 # --------------------------------------------------------------------------- events
 
+# One colour per event type of the vocabulary, the same in every release (Okabe-Ito, then
+# Paul Tol's muted colours); a type outside the vocabulary is grey.
+_EVENT_COLOURS = (*_PALETTE, "#882255", "#44AA99", "#332288", "#999933", "#000000")
+
+
+def _event_colour(event_type: str) -> str:
+    if event_type in EVENT_TYPES:
+        return _EVENT_COLOURS[EVENT_TYPES.index(event_type) % len(_EVENT_COLOURS)]
+    return "#999999"
+
 
 def events_by_year(events: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Counts of dated events, every year of the range as a row (years without events are
@@ -260,18 +272,17 @@ def events_figure(events: pd.DataFrame) -> Figure:
         )
         return Figure(None, msg, tuple(notes))
     titles: dict[str, str] = {}
-    colours = _PALETTE + tuple(plt.get_cmap("tab20").colors)  # type: ignore[attr-defined]
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(9, 4))
         years = [int(y) for y in table.index]
         bottom = [0] * len(years)
-        for j, etype in enumerate(table.columns):
+        for etype in table.columns:
             counts = [int(c) for c in table[etype]]
             bars = ax.bar(
                 years,
                 counts,
                 bottom=bottom,
-                color=colours[j % len(colours)],
+                color=_event_colour(str(etype)),
                 label=str(etype).replace("_", " "),
                 width=0.8,
             )
@@ -283,7 +294,10 @@ def events_figure(events: pd.DataFrame) -> Figure:
             bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
         ax.set_ylabel("events")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 12 else 0)
+        if len(years) <= 12:
+            ax.set_xticks(years, [str(y) for y in years])
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
         ax.grid(axis="x", visible=False)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, fontsize=9, ncols=4)
         svg = _svg(fig, "events", titles, "Events per year, stacked by type")

@@ -530,6 +530,7 @@ def _events_section(events: pd.DataFrame) -> str:
     rows = [
         [escape(str(year)), *(_num(int(v)) for v in counts), _num(int(sum(counts)))]
         for year, counts in zip(table.index, table.to_numpy().tolist(), strict=True)
+        if sum(counts)  # years without events are in the chart, not in the table
     ]
     return html + _table(headers, rows, cls="events", numeric=range(1, len(headers)))
 

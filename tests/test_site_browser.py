@@ -125,7 +125,7 @@ def test_page_renders_in_chromium(tmp_path: Path) -> None:
     assert dom.charts["chart-institutions"]["title"] == 6
     assert all(c.get("path", 0) + c.get("use", 0) > 10 for c in dom.charts.values())
     assert dom.rows["trade"] == 5
-    assert dom.rows["events"] == 4
+    assert dom.rows["events"] == 3
     assert dom.rows["institutions"] == 6
 
 
