@@ -356,7 +356,7 @@ def _files_section(resources: list[dict[str, Any]], rel_dir: Path) -> str:
         ids.append(f"file-{r['name']}")
     extras = [
         f'<a href="{n}">{n}</a>'
-        for n in ("datapackage.json", "CHANGES.md", "quality.json")
+        for n in ("datapackage.json", "CHANGES.md", "changes.json", "quality.json")
         if (rel_dir / n).exists()
     ]
     more = _p("Also in this folder: " + ", ".join(extras) + ".") if extras else ""
