@@ -16,7 +16,8 @@ import yaml
 
 _PARAGRAPH = re.compile(r"[^\r\n]+")
 _CANDIDATE = re.compile(r"""(?P<stop>[.!?…]+)["'”’»)\]]*(?=\s+["'“‘«(\[]?[A-Z0-9А-ЯЁ])""")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+#: Longest word looked at before a stop (a bound keeps splitting linear in the text length).
+_MAX_WORD = 64
 _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")  # `V`, `K.K`, `U.S` (before the last stop)
 
 
@@ -29,13 +30,21 @@ def _abbreviations() -> frozenset[str]:
     return frozenset(w.lower() for w in words)
 
 
+def _word_before(text: str, end: int) -> str:
+    """The run of non-space characters ending at `end` (at most `_MAX_WORD` of them)."""
+    start = end
+    limit = max(0, end - _MAX_WORD)
+    while start > limit and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
+
+
 def _is_boundary(text: str, stop_start: int, stop: str) -> bool:
     if stop != ".":
         return True
-    m = _WORD_BEFORE.search(text, 0, stop_start)
-    if not m:
+    word = _word_before(text, stop_start).lstrip("\"'“‘«([")
+    if not word:
         return True
-    word = m[1].lstrip("\"'“‘«([")
     if _INITIALS.match(word):
         return False
     return word.lower() not in _abbreviations()
