@@ -226,7 +226,7 @@ def _automaton() -> Any:
     return auto
 
 
-_DIGIT_RUN = re.compile(r"\d+")
+_DIGIT_RUN = re.compile(r"[0-9]+")
 _LEAD_IN = re.compile(r"(?:^|(?<![a-z]))((?:a|an|one)[\s-]+(?:and[\s-]+a[\s-]+)?)$")
 
 

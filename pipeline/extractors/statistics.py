@@ -17,6 +17,7 @@ Only sentences with a digit or a number word are parsed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from functools import cache
 from importlib import import_module, resources
 from typing import Any, NamedTuple
 
+import ahocorasick
 import yaml
 
 from pipeline.document import Document
@@ -43,6 +45,8 @@ _OF_NP = re.compile(r"\s+of\s+((?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3})")
 _PERIOD_BREAK = re.compile(
     r";|\s—\s|,\s+(?:and|but|while|whereas|against|compared)\b|\band\s+in\b", re.I
 )
+_CUE_WINDOW = 160  # characters around a number where its cue words are sought
+_ELLIPSIS = re.compile(r"\b(?:of\s+which|of\s+whom|of\s+them|among\s+them)\s*,?\s*$")
 _HEADER = re.compile(r"\s*date\s+\d{4}-\d{2}-\d{2}\s")
 _CLAUSE_STOP = re.compile(r"[;:]|\s—\s")
 _MONTHS = (
@@ -100,8 +104,7 @@ class _Lex:
     heads: dict[str, _Head]
     head_max_words: int
     not_plural: frozenset[str]
-    cues: re.Pattern[str]
-    cue_map: dict[str, str]
+    doc_automaton: Any
     change: re.Pattern[str]
     change_map: dict[str, str]
     growth: dict[str, tuple[str, str]]
@@ -117,7 +120,6 @@ class _Lex:
     number_of: re.Pattern[str]
     number_of_verb: re.Pattern[str]
     np_stop: frozenset[str]
-    multiple_keys: tuple[str, ...]
 
 
 def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +128,16 @@ def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
 
 def _norm(s: str) -> str:
     return " ".join(s.lower().split())
+
+
+def _doc_automaton(cue_map: dict[str, str], multiples: dict[str, float]) -> Any:
+    auto = ahocorasick.Automaton()
+    for word in multiples:
+        auto.add_word(word, (len(word), "multiple", word))
+    for cue, measure in cue_map.items():
+        auto.add_word(cue, (len(cue), "cue", measure))
+    auto.make_automaton()
+    return auto
 
 
 @cache
@@ -189,8 +201,7 @@ def _lex() -> _Lex:
         heads=heads,
         head_max_words=max(len(k.split()) for k in heads),
         not_plural=frozenset(w.lower() for w in meas["not_plural"]),
-        cues=re.compile(rf"\b(?:{_alt(list(cue_map))})\b", re.I),
-        cue_map=cue_map,
+        doc_automaton=_doc_automaton(cue_map, multiple_values),
         change=re.compile(rf"\b(?:{_alt(list(change_map))})\b", re.I),
         change_map=change_map,
         growth={k: (v[0], v[1]) for k, v in meas["growth"].items()},
@@ -211,7 +222,6 @@ def _lex() -> _Lex:
             re.I,
         ),
         np_stop=frozenset(w.lower() for w in excl["np_stop_words"]),
-        multiple_keys=tuple(sorted({w[:5] for w in multiple_values})),
     )
 
 
@@ -361,12 +371,14 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
 
 @dataclass(slots=True)
 class _Context:
-    """What the extractor knows of one sentence."""
+    """What the extractor knows of one sentence (and the cue words of its document)."""
 
     text: str
     s0: int
     e0: int
     ref: date
+    cues: list[tuple[int, int, str]]
+    cue_ends: list[int]
     times: list[_Time] | None = None
 
     def timexes(self) -> list[_Time]:
@@ -470,7 +482,7 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
         if np_ is not None:
             a, b, head, _fallback = np_
             noun = text[a:b].lower().split()[-1]
-            determined = lex.determiner.search(text, s0, start) is not None
+            determined = lex.determiner.search(text, max(s0, start - 40), start) is not None
             if (n.form == "words" and determined) or (
                 noun in lex.descriptors and ((n.form == "words" and value <= 10) or determined)
             ):
@@ -520,24 +532,47 @@ def _number_of(lex: _Lex, ctx: _Context, c: _Cand) -> _Cand | None:
 # --- meaning ----------------------------------------------------------------------------
 
 
+def _doc_hits(lex: _Lex, low: str) -> tuple[list[tuple[int, int, str]], bool]:
+    """Cue words of the whole (lower-cased) text, sorted by end then longest first, and
+    whether any one-word multiple (`doubled`, `sixfold`) occurs: one Aho–Corasick pass."""
+    cues: list[tuple[int, int, str]] = []
+    multiples = False
+    n = len(low)
+    for e, (size, kind, value) in lex.doc_automaton.iter(low):
+        s = e - size + 1
+        if (s and low[s - 1].isalnum()) or (e + 1 < n and low[e + 1].isalnum()):
+            continue
+        if kind == "cue":
+            cues.append((s, e + 1, value))
+        else:
+            multiples = True
+    cues.sort(key=lambda h: (h[1], h[0]))
+    return cues, multiples
+
+
 def _nearest_cue(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str, str] | None:
     """(measure, cue text) of the nearest cue before the number in its clause, else after."""
     text = ctx.text
     lo = ctx.s0
     for m in _CLAUSE_STOP.finditer(text, ctx.s0, c.start):
         lo = m.end()
-    hi = ctx.e0
+    lo = max(lo, c.start - _CUE_WINDOW)
     stop = _CLAUSE_STOP.search(text, c.end, ctx.e0)
-    if stop is not None:
-        hi = stop.start()
-    best: tuple[str, str] | None = None
-    for m in lex.cues.finditer(text, lo, c.start):
-        best = (lex.cue_map[_norm(m.group(0))], m.group(0))
-    if best is not None:
-        return best
-    m2 = lex.cues.search(text, c.end, hi)
-    if m2 is not None:
-        return lex.cue_map[_norm(m2.group(0))], m2.group(0)
+    hi = min(stop.start() if stop else ctx.e0, c.end + _CUE_WINDOW)
+    hits, ends = ctx.cues, ctx.cue_ends
+    i = bisect_right(ends, c.start) - 1
+    if i >= 0:
+        end = ends[i]
+        while i > 0 and ends[i - 1] == end:
+            i -= 1  # the longest cue ending here: `commodity turnover`, not `turnover`
+        s, e, measure = hits[i]
+        if s >= lo:
+            return measure, text[s:e]
+    for s, e, measure in hits[bisect_left(ends, c.end) :]:
+        if s >= hi:
+            break
+        if s >= c.end and e <= hi:
+            return measure, text[s:e]
     return None
 
 
@@ -717,8 +752,8 @@ def _range_link(text: str, a: Number, b: Number, s0: int) -> str | None:
 
 
 def _ellipsis(text: str, s0: int, n: Number) -> int | None:
-    m = re.search(r"\b(?:of\s+which|of\s+whom|of\s+them|among\s+them)\s*,?\s*$", text[s0 : n.start])
-    return s0 + m.start() if m else None
+    m = _ELLIPSIS.search(text, max(s0, n.start - 20), n.start)
+    return m.start() if m else None
 
 
 def extract(doc: Document) -> list[StatisticRow]:
@@ -728,10 +763,10 @@ def extract(doc: Document) -> list[StatisticRow]:
     header = _HEADER.match(text)
     body_start = header.end() if header else 0
     numbers = find_numbers(text, body_start)  # the pre-filter: anchors, then the grammar
-    low = text.lower()
-    multiples = any(k in low for k in lex.multiple_keys)
+    cues, multiples = _doc_hits(lex, text.lower())
     if not numbers and not multiples:
         return []
+    cue_ends = [h[1] for h in cues]
     cands: list[tuple[_Cand, _Context]] = []
     i = 0
     for s0, e0 in _sentences(doc, body_start):
@@ -742,7 +777,7 @@ def extract(doc: Document) -> list[StatisticRow]:
         i = j
         if not in_sentence and not (multiples and lex.multiple_words.search(text, s0, e0)):
             continue
-        ctx = _Context(text, s0, e0, doc.published_date)
+        ctx = _Context(text, s0, e0, doc.published_date, cues, cue_ends)
         cands.extend((c, ctx) for c in _sentence_cands(lex, ctx, in_sentence))
     rows: list[StatisticRow] = []
     seen: set[tuple[Any, ...]] = set()
@@ -829,7 +864,7 @@ def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]
         if (
             _year_like(n)
             and c.kind in ("count", "amount")
-            and _YEAR_BEFORE.search(text, s0, n.start)
+            and _YEAR_BEFORE.search(text, max(s0, n.start - 8), n.start)
         ):
             continue
         out.append(c)
