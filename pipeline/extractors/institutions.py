@@ -1,15 +1,261 @@
-"""institutions extractor (placeholder: being written)."""
+"""institutions: every organisation a document names, linked to one canonical record.
+
+1. The registry (`pipeline/institution_registry.py`) finds names, aliases, acronyms, organs
+   with their parent (`CIS Heads of State Council`) and national bodies with their country
+   (`Russian Foreign Ministry`); blockers (`Soviet Union`, `Head of State`) find what is not
+   an institution.
+2. Discovery (`pipeline/institution_discovery.py`) finds capitalised names headed by an
+   organisation word that the registry lacks.
+3. Overlaps: the longest span wins; at equal length registry beats discovery. A discovered
+   name made of a registry name plus generic words (`Samruk-Kazyna JSC`) is the registry
+   institution; so is one whose head is a registry name's (`X Nazarbayev University`).
+4. Within the document: an acronym defined in parentheses after a name (`... Organization
+   (CSTO)`) and every later use of it are that name's institution; a national body named
+   without its country (`the Foreign Ministry`) is the one of the same name the document
+   names with a country, else the one of the publisher's country, else a generic record.
+
+Pure and fast: the registry is compiled once (`functools.cache`), matching is Aho–Corasick.
+"""
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, replace
+
 from pipeline.document import Document
 from pipeline.extractors.rows import InstitutionMentionRow
+from pipeline.institution_discovery import (
+    find_acronym_definitions,
+    find_candidates,
+    is_weak,
+    lexicon,
+    slug,
+)
+from pipeline.institution_registry import Institution, Registry, registry
 
 NAME = "institutions"
-VERSION = "0.1"
+VERSION = "1.0"
 TABLE = "institution_mentions"
+
+#: rule -> confidence. Registry matches are surer than anything discovered.
+CONFIDENCE: dict[str, float] = {
+    "registry": 0.95,
+    "organ": 0.95,
+    "national": 0.95,
+    "acronym": 0.9,
+    "extended": 0.9,
+    "national_bare": 0.8,
+    "acronym_definition": 0.8,
+    "discovered": 0.7,
+    "generic": 0.6,
+}
+
+_PRIORITY = {"discovered": 2, "acronym_definition": 1}
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    end: int
+    rule: str
+    target: int = -1  # registry institution index, or family index for `bare`; -1 none
+    inst: Institution | None = None  # set for discovered spans
+    prio: int = 0
+
+
+def _discovered(name: str, kind: str, country: str | None, reg: Registry) -> Institution:
+    return Institution(
+        institution_id=slug(name, reg.spelling),
+        name=name,
+        acronym=None,
+        kind=kind,
+        country=country,
+        wikidata_id=None,
+        parent_id=None,
+        source="discovered",
+    )
+
+
+def _spans(text: str, reg: Registry) -> list[_Span]:
+    """Registry hits and discovered names, before overlaps are resolved."""
+    hits = reg.matcher.find(text)
+    spans = [_Span(h.start, h.end, h.form.rule, h.form.target) for h in hits]
+    names = sorted(
+        (h for h in hits if h.form.rule in ("registry", "organ", "national", "bare")),
+        key=lambda h: h.start,
+    )
+    starts = [h.start for h in names]
+    lex = lexicon()
+    for c in find_candidates(text):
+        lo, hi = bisect_left(starts, c.start), bisect_left(starts, c.end)
+        inside = [h for h in names[lo:hi] if h.end <= c.end]
+        taken = False
+        for h in inside:
+            if (h.start, h.end) == (c.start, c.end):
+                taken = True  # the registry has it: registry wins the tie anyway
+                break
+            residual = (text[c.start : h.start] + " " + text[h.end : c.end]).split()
+            if is_weak(residual, lex):
+                spans.append(_Span(c.start, c.end, "extended", h.form.target))
+                taken = True
+                break
+            if h.end == c.end and " " in text[h.start : h.end]:
+                # same head and a name of several words: the words before are noise
+                taken = True
+                break
+        if not taken:
+            inst = _discovered(c.name, c.kind, c.country, reg)
+            spans.append(_Span(c.start, c.end, "discovered", inst=inst, prio=2))
+    return spans
+
+
+def _resolve(spans: list[_Span], n: int) -> list[_Span]:
+    """Longest first, then registry before discovery; no two accepted spans overlap."""
+    taken = bytearray(n)
+    out: list[_Span] = []
+    for sp in sorted(spans, key=lambda s: (s.start - s.end, s.prio, s.start)):
+        if any(taken[sp.start : sp.end]):
+            continue
+        taken[sp.start : sp.end] = b"\x01" * (sp.end - sp.start)
+        out.append(sp)
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def _home_country(doc: Document, reg: Registry, accepted: list[_Span], text: str) -> str | None:
+    """The country the document is published in: its publisher's, or a dateline agency's."""
+    if doc.publisher:
+        inst = reg.lookup(doc.publisher)
+        if inst is not None and inst.country:
+            return inst.country
+    for sp in accepted:
+        if sp.target >= 0 and sp.rule in ("registry", "acronym"):
+            inst = reg.institutions[sp.target]
+            quote = text[sp.start : sp.end]
+            if inst.kind == "media" and inst.country and quote.isupper() and len(quote) > 4:
+                return inst.country
+    return None
 
 
 def extract(doc: Document) -> list[InstitutionMentionRow]:
-    """Rows of `institution_mentions` found in `doc`."""
-    return []
+    """Rows of `institution_mentions` found in `doc`, in text order."""
+    text = doc.text
+    if not text:
+        return []
+    reg = registry()
+    accepted = [s for s in _resolve(_spans(text, reg), len(text)) if s.rule != "block"]
+    insts: list[tuple[_Span, Institution]] = []
+    for sp in accepted:
+        if sp.inst is not None:
+            insts.append((sp, sp.inst))
+        elif sp.rule != "bare":
+            insts.append((sp, reg.institutions[sp.target]))
+    accepted, insts = _acronyms(text, accepted, insts)
+    insts += _bare(doc, reg, accepted, insts)
+    insts.sort(key=lambda p: p[0].start)
+    rows: list[InstitutionMentionRow] = []
+    for sp, inst in insts:
+        rule = "registry" if sp.rule == "extended" else sp.rule
+        rows.append(
+            InstitutionMentionRow(
+                char_start=sp.start,
+                char_end=sp.end,
+                quote=text[sp.start : sp.end],
+                institution_id=inst.institution_id,
+                extractor=f"{NAME}/{rule}@{VERSION}",
+                confidence=CONFIDENCE[sp.rule],
+                name=inst.name,
+                acronym=inst.acronym,
+                kind=inst.kind,
+                country=inst.country,
+                wikidata_id=inst.wikidata_id,
+                parent_id=inst.parent_id,
+                source=inst.source,
+            )
+        )
+    return rows
+
+
+def _acronyms(
+    text: str,
+    accepted: list[_Span],
+    insts: list[tuple[_Span, Institution]],
+) -> tuple[list[_Span], list[tuple[_Span, Institution]]]:
+    """`Full Name (ACR)`: ACR, wherever it stands in the document, is Full Name's institution
+    (a document's own definition beats the registry's reading of the same letters)."""
+    defs = find_acronym_definitions(text)
+    if not defs:
+        return accepted, insts
+    by_end = {sp.end: inst for sp, inst in insts}
+    bound: dict[str, Institution] = {}
+    for s, _e, acr in defs:
+        k = s - 1  # the `(`; the name ends before it, spaces between
+        while k > 0 and text[k - 1] == " ":
+            k -= 1
+        inst = by_end.get(k)
+        if inst is None or acr in bound or inst.acronym == acr:
+            continue
+        if inst.source == "discovered":
+            if inst.name[:1].lower() != acr[:1].lower():
+                continue  # not an acronym of this name
+            inst = replace(inst, acronym=acr)
+        bound[acr] = inst
+    if not bound:
+        return accepted, insts
+    # every mention of a discovered institution gets the acronym it was given
+    by_id = {inst.institution_id: inst for inst in bound.values()}
+    insts = [(sp, by_id.get(inst.institution_id, inst)) for sp, inst in insts]
+    pattern = re.compile(
+        r"(?<![\w\-])(?:"
+        + "|".join(re.escape(a) for a in sorted(bound, key=len, reverse=True))
+        + r")(?![\w]|-[A-Z0-9])"
+    )
+    for m in pattern.finditer(text):
+        s, e = m.start(), m.end()
+        clash = [i for i, (sp, _) in enumerate(insts) if sp.start < e and s < sp.end]
+        if clash and not (
+            len(clash) == 1
+            and insts[clash[0]][0].rule == "acronym"
+            and (insts[clash[0]][0].start, insts[clash[0]][0].end) == (s, e)
+        ):
+            continue  # part of a longer name
+        if clash:
+            del insts[clash[0]]
+        sp = _Span(s, e, "acronym_definition")
+        insts.append((sp, bound[m.group(0)]))
+        accepted.append(sp)
+    return accepted, insts
+
+
+def _bare(
+    doc: Document,
+    reg: Registry,
+    accepted: list[_Span],
+    insts: list[tuple[_Span, Institution]],
+) -> list[tuple[_Span, Institution]]:
+    """National bodies named without their country, resolved within the document."""
+    bare = [sp for sp in accepted if sp.rule == "bare"]
+    if not bare:
+        return []
+    named: dict[int, set[str]] = {}  # family -> countries the document names it with
+    member_family = {i: f for f, fam in enumerate(reg.families) for _, i in fam.by_country}
+    for sp, inst in insts:
+        if inst.source == "registry" and sp.target in member_family and inst.country:
+            named.setdefault(member_family[sp.target], set()).add(inst.country)
+    home = _home_country(doc, reg, accepted, doc.text)
+    out: list[tuple[_Span, Institution]] = []
+    for sp in bare:
+        fam = reg.families[sp.target]
+        countries = named.get(sp.target, set())
+        idx = None
+        if len(countries) == 1:
+            idx = fam.member(next(iter(countries)))
+        elif home is not None:
+            idx = fam.member(home)
+        if idx is not None:
+            out.append((_Span(sp.start, sp.end, "national_bare", idx), reg.institutions[idx]))
+        else:
+            generic = _discovered(fam.name, fam.kind, None, reg)
+            out.append((_Span(sp.start, sp.end, "generic"), generic))
+    return out

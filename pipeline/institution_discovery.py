@@ -1,0 +1,363 @@
+"""Discovery of organisations the registry lacks.
+
+Two grammars, both over the text as written:
+
+- a capitalised name headed by an organisation word (`pipeline/lexicons/org_heads.yaml`):
+  capitalised modifiers before the head (`Kazakh National University`), an optional tail
+  after `of/for/on/under` (`Institute of International Relations`, `Agency for Strategic
+  Planning and Reforms`) or `named after` (`... named after al-Farabi`), or a legal form
+  (`KEGOC JSC`, `JSC Russian Railways`). The kind comes from the head word.
+- an acronym defined in parentheses right after a name: `Collective Security Treaty
+  Organization (CSTO)`.
+
+A name followed by an event or document word (`Theatre Festival`, `Union Treaty`) is not an
+organisation; nor is a country (`Soviet Union` is a blocker of the registry).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from pipeline.geo import country_iso3
+
+_QUOTES = "\"'«»“”„‘’"
+_OPEN_QUOTES = '"«“„‘'
+_CLOSE_QUOTES = '"»”’'
+_END_PUNCT = ",;:!?)]}"
+_INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}(?:[A-Z][a-z]+\.?)?$|^(?:St|Mt)\.$")
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z0-9][\w'’.\-]*|[a-z]{1,3}-[A-Z][\w'’\-]*|&|(?:[A-Z]\.){1,3}[A-Z]?[a-z]*)$"
+)
+_TOKEN = re.compile(r"\S+")
+_LEFT = 160  # characters a name may extend left of its head word
+_RIGHT = 200  # ... and right of it
+_ACRONYM_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-]{1,11})\s*\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A discovered name: `text[start:end]`, its kind and country where the name tells."""
+
+    start: int
+    end: int
+    name: str
+    kind: str
+    country: str | None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    heads: dict[str, str]  # head (one or more words) -> kind
+    head_ac: Any  # Aho-Corasick automaton of the last words of heads (case-sensitive)
+    legal: frozenset[str]
+    weak: frozenset[str]  # lower-cased
+    stop: frozenset[str]
+    possessive_ok: frozenset[str]
+    openers: frozenset[str]
+    joiners: frozenset[str]
+    event_words: frozenset[str]
+
+
+@cache
+def lexicon() -> Lexicon:
+    lex_dir = resources.files("pipeline.lexicons")
+    heads_data: dict[str, Any] = yaml.safe_load(
+        lex_dir.joinpath("org_heads.yaml").read_text("utf-8")
+    )
+    nots: dict[str, Any] = yaml.safe_load(
+        lex_dir.joinpath("not_institutions.yaml").read_text("utf-8")
+    )
+    heads: dict[str, str] = dict(heads_data["heads"])
+    legal = frozenset(heads_data["legal_forms"])
+    head_ac = ahocorasick.Automaton()
+    for w in {h.split()[-1] for h in heads} | legal:
+        head_ac.add_word(w, len(w))
+    head_ac.make_automaton()
+    return Lexicon(
+        heads=heads,
+        head_ac=head_ac,
+        legal=legal,
+        weak=frozenset(w.lower() for w in heads_data["weak_words"]),
+        stop=frozenset(heads_data["stop_words"]),
+        possessive_ok=frozenset(heads_data["possessive_ok"]),
+        openers=frozenset(heads_data["tail_openers"]),
+        joiners=frozenset(heads_data["tail_joiners"]),
+        event_words=frozenset(nots["event_words"]),
+    )
+
+
+def _core(tok: str) -> str:
+    return tok.strip(_QUOTES)
+
+
+def _is_name_token(tok: str, lex: Lexicon) -> bool:
+    core = _core(tok)
+    return bool(core) and core not in lex.stop and bool(_NAME_TOKEN.match(core))
+
+
+def _ends_clause(tok: str) -> bool:
+    """The token carries punctuation that ends a name (`Bank,`, `Astana.`; not `L.N.`)."""
+    t = tok.rstrip(_CLOSE_QUOTES)
+    if not t:
+        return True
+    if t[-1] in _END_PUNCT:
+        return True
+    return t.endswith(".") and not _INITIALS.match(t)
+
+
+def _possessive(core: str) -> bool:
+    return core.endswith(("'s", "’s", "s'", "s’"))
+
+
+def is_weak(words: list[str], lex: Lexicon) -> bool:
+    """Every word adds nothing to a name: generic words, legal forms, countries, `named after`
+    and what follows it."""
+    i = 0
+    while i < len(words):
+        w = _core(words[i]).rstrip(".,")
+        if w.lower() == "named" and i + 1 < len(words) and words[i + 1].lower() == "after":
+            return True
+        if not w or w.lower() in lex.weak or w in lex.legal or country_iso3(w):
+            i += 1
+            continue
+        # multi-word country names: `Republic of Kazakhstan`, `Russian Federation`
+        for n in (4, 3, 2):
+            if i + n <= len(words) and country_iso3(" ".join(words[i : i + n])):
+                i += n
+                break
+        else:
+            return False
+    return True
+
+
+def _head_kind(words: list[str], lex: Lexicon) -> str | None:
+    """Kind of the head: the longest head (`News Agency`) ending the words."""
+    for n in (3, 2, 1):
+        if len(words) >= n:
+            key = " ".join(_core(w).rstrip(",;:!?)") for w in words[-n:])
+            key = re.sub(r"-\d+$", "", key)
+            for k in (key, key.rstrip(".")):
+                if k in lex.heads:
+                    return lex.heads[k]
+                if n == 1 and k in lex.legal:
+                    return "company"
+    return None
+
+
+def find_candidates(text: str) -> list[Candidate]:
+    """Names headed by an organisation word, left to right (overlaps possible)."""
+    lex = lexicon()
+    out: list[Candidate] = []
+    n = len(text)
+    for end, length in lex.head_ac.iter(text):
+        hs, he = end + 1 - length, end + 1
+        if hs > 0 and (text[hs - 1].isalnum() or text[hs - 1] == "-"):
+            continue
+        if he < n and text[he] == "-" and he + 1 < n and text[he + 1].isdigit():
+            he += 1  # GRES-2
+            while he < n and text[he].isdigit():
+                he += 1
+        if he < n and text[he].isalnum():
+            continue
+        # tokens of a window around the head (a name is never longer than this)
+        left = [(t.start(), t.end()) for t in _TOKEN.finditer(text, max(0, hs - _LEFT), hs)]
+        if hs > _LEFT and left and left[0][0] == hs - _LEFT:
+            left = left[1:]  # may be cut
+        right = [(t.start(), t.end()) for t in _TOKEN.finditer(text, hs, min(n, he + _RIGHT))]
+        if he + _RIGHT < n and len(right) > 1 and right[-1][1] == he + _RIGHT:
+            right = right[:-1]
+        cand = _candidate_at(text, left + right, len(left), lex)
+        if cand is not None:
+            out.append(cand)
+    return out
+
+
+def _gap_ok(text: str, a_end: int, b_start: int) -> bool:
+    """Two tokens are in the same line (no paragraph break between them)."""
+    return "\n" not in text[a_end:b_start]
+
+
+def _candidate_at(
+    text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon
+) -> Candidate | None:
+    hs, he = toks[hi]
+    head_tok = text[hs:he]
+    head_core = _core(head_tok).rstrip(".,;:!?)")
+    is_legal = head_core in lex.legal
+    # a head word is the head only if it is capitalised as a name (not `the plant`)
+    if not head_core[:1].isupper():
+        return None
+    # left: capitalised modifiers
+    first = hi
+    j = hi - 1
+    while j >= 0 and hi - j <= 8:
+        tok = text[toks[j][0] : toks[j][1]]
+        if _ends_clause(tok) or not _gap_ok(text, toks[j][1], toks[j + 1][0]):
+            break
+        core = _core(tok)
+        if _possessive(core) and core not in lex.possessive_ok:
+            break
+        if not _is_name_token(tok, lex):
+            break
+        first = j
+        if tok[:1] in _OPEN_QUOTES:
+            break
+        j -= 1
+    # right: a capitalised word right after the head makes the head a modifier
+    last = hi
+    nxt = hi + 1
+    head_ends = _ends_clause(head_tok)
+    if not head_ends and nxt < len(toks) and _gap_ok(text, he, toks[nxt][0]):
+        ntok = text[toks[nxt][0] : toks[nxt][1]]
+        ncore = _core(ntok).rstrip(".,;:!?)")
+        if ncore in lex.event_words:
+            return None
+        if ncore[:1].isupper() and (ncore in lex.heads or ncore in lex.legal):
+            return None  # the later head word makes the name
+        if ncore in lex.openers or (ncore == "named" and is_legal is False):
+            last = _tail(text, toks, hi, lex)
+    if is_legal and first == hi:
+        # `JSC Russian Railways`: a legal form before the name
+        k = hi + 1
+        while k < len(toks) and k - hi <= 6 and _gap_ok(text, toks[k - 1][1], toks[k][0]):
+            tok = text[toks[k][0] : toks[k][1]]
+            if not _is_name_token(tok, lex):
+                break
+            last = k
+            if _ends_clause(tok) or tok.rstrip(".,;:")[-1:] in _CLOSE_QUOTES:
+                break
+            k += 1
+        if last == hi:
+            return None
+    if first == hi and last == hi:
+        return None  # a bare head (`the Ministry`) names nothing by itself
+    words = [text[s:e] for s, e in toks[first : last + 1]]
+    # strip a trailing country tail (`... of Kazakhstan`) unless it is all the tail there is
+    country: str | None = None
+    if last > hi:
+        cut, country = _country_tail(words, hi - first)
+        if cut is not None and (cut > hi - first + 1 or first < hi):
+            words = words[:cut]
+            last = first + cut - 1
+        elif cut is None:
+            country = None
+    # drop trailing joiners left by the cut
+    while last > hi and _core(words[-1]).rstrip(".,;:") in lex.joiners:
+        words = words[:-1]
+        last -= 1
+    kind = _head_kind(words[: hi - first + 1], lex)
+    if kind is None:
+        return None
+    pre = words[: hi - first]
+    tail = words[hi - first + 1 :]
+    if not tail and is_weak(pre, lex) and not is_legal:
+        return None  # `National Bank`, `Russian University`: too generic to be a name
+    start = toks[first][0]
+    end = toks[last][1]
+    # trim punctuation and unbalanced quotes at the edges
+    while end > start and text[end - 1] in ".,;:!?)]}" + _CLOSE_QUOTES:
+        if text[end - 1] in _CLOSE_QUOTES and text[start] in _OPEN_QUOTES:
+            break
+        if text[end - 1] == "." and _INITIALS.match(text[toks[last][0] : end]):
+            break
+        end -= 1
+    while start < end and text[start] in _OPEN_QUOTES + "([{":
+        if text[end - 1] in _CLOSE_QUOTES and text[start] in _OPEN_QUOTES:
+            break
+        start += 1
+    if end <= start:
+        return None
+    if country is None:
+        country = country_iso3(_core(words[0])) if pre else None
+    name = " ".join(text[start:end].split())
+    if country_iso3(name):
+        return None
+    return Candidate(start, end, name, kind, country)
+
+
+def _tail(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> int:
+    """Index of the last token of the tail after the head (`of Foreign Affairs`), or `hi`."""
+    last = hi
+    k = hi + 1
+    if _core(text[toks[k][0] : toks[k][1]]) == "named":
+        if k + 1 < len(toks) and text[toks[k + 1][0] : toks[k + 1][1]] == "after":
+            k += 2
+        else:
+            return hi
+    else:
+        k += 1
+    prev = ""
+    while k < len(toks) and k - hi <= 14 and _gap_ok(text, toks[k - 1][1], toks[k][0]):
+        tok = text[toks[k][0] : toks[k][1]]
+        core = _core(tok).rstrip(".,;:!?)")
+        if core in lex.joiners and not _ends_clause(tok):
+            if core == "the" and prev in ("and", "&"):
+                break  # `... and the Ministry of Finance`: another name begins
+            prev = core
+            k += 1
+            continue
+        if not _is_name_token(tok, lex) or (_possessive(core) and core not in lex.possessive_ok):
+            break
+        if prev in ("and", "&") and (core in lex.heads or core in lex.legal):
+            break  # `... and Halyk Bank`
+        prev = core
+        last = k
+        if _ends_clause(tok):
+            break
+        k += 1
+    return last
+
+
+def _country_tail(words: list[str], head_pos: int) -> tuple[int | None, str | None]:
+    """Where a trailing `of/in/and (the) <country>` starts in `words`, and the country."""
+    for n in (4, 3, 2, 1):
+        if len(words) - n <= head_pos + 1:
+            continue
+        chunk = " ".join(_core(w).rstrip(".,;:") for w in words[-n:])
+        iso = country_iso3(chunk)
+        if not iso:
+            continue
+        k = len(words) - n
+        if k - 1 > head_pos and words[k - 1] == "the":
+            k -= 1
+        if k - 1 > head_pos and words[k - 1] in ("of", "in", "and"):
+            return k - 1, iso
+    return None, None
+
+
+def find_acronym_definitions(text: str) -> list[tuple[int, int, str]]:
+    """`(start, end, acronym)` of every `(ACR)` in `text`: an acronym in parentheses with at
+    least two capitals (`(CSTO)`, `(EurAsEC)`); `start`/`end` span the acronym itself."""
+    out: list[tuple[int, int, str]] = []
+    for m in _ACRONYM_DEF.finditer(text):
+        acr = m.group(1).rstrip(".")
+        if sum(c.isupper() for c in acr) >= 2:
+            out.append((m.start(1), m.start(1) + len(acr), acr))
+    return out
+
+
+def slug(name: str, spelling: dict[str, tuple[str, ...]] | None = None) -> str:
+    """Stable id of a discovered name: `d:` + ASCII words, spelling variants unified.
+
+    >>> slug("Moscow State University of Foreign Affairs")
+    'd:moscow-state-university-of-foreign-affairs'
+    """
+    words = re.findall(r"[\w&]+", name.replace("'s", "s").replace("’s", "s"))
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    out = []
+    for w in words:
+        if spelling and w.lower() in spelling:
+            w = spelling[w.lower()][0]
+        w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode().lower()
+        if w:
+            out.append("and" if w == "&" else w)
+    return "d:" + ("-".join(out) or "unnamed")

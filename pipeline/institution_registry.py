@@ -1,0 +1,408 @@
+"""The institution registry: loading, validation, surface forms and the matcher.
+
+The registry is data (`pipeline/lexicons/institutions/*.yaml`, one record per organisation,
+validated by `schemas.institution_registry`). Each record gives its canonical name, acronyms,
+aliases, organ names (combined with its parent's names) and national names (combined with
+its country's names); `_config.yaml` adds spelling variants and the templates of those
+combinations; `not_institutions.yaml` adds blockers (names that contain an institution's name
+but are something else).
+
+All surface forms go into two Aho–Corasick automata (`pyahocorasick`): one over the lower-cased
+text for names, one over the text as written for acronyms and exact names. Matching time is
+linear in the text and does not grow with the number of names.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from schemas.institution_registry import (
+    RegistryConfig,
+    RegistryRecord,
+    validate_registry,
+)
+
+_LEXICONS = "pipeline.lexicons"
+_REGISTRY_DIR = "institutions"
+
+# Length-preserving normalisation: every whitespace is a space, typographic quotes and dashes
+# are ASCII. Applied to the text and to every surface form before matching.
+_REPLACE: tuple[tuple[str, str], ...] = (
+    ("\n", " "),
+    ("\r", " "),
+    ("\t", " "),
+    ("\xa0", " "),
+    ("\u2009", " "),
+    ("\u202f", " "),
+    ("\u2019", "'"),
+    ("\u2018", "'"),
+    ("\u02bc", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u00ab", '"'),
+    ("\u00bb", '"'),
+    ("\u2010", "-"),
+    ("\u2011", "-"),
+    ("\u2012", "-"),
+    ("\u2013", "-"),
+    ("\u2014", "-"),
+    ("\u2212", "-"),
+)
+_ASCII_REPLACE = _REPLACE[:3]
+
+
+def normalise(text: str) -> str:
+    """`text` with spaces, quotes and dashes made ASCII; same length, same offsets."""
+    # `str.replace` per character present is much faster than `str.translate` with a dict
+    for old, new in _ASCII_REPLACE if text.isascii() else _REPLACE:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def fold(text: str) -> str:
+    """Lower-cased `normalise(text)`, same length as `text` (so offsets stay valid)."""
+    t = normalise(text)
+    low = t.lower()
+    if len(low) == len(t):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in t)
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    """A linked organisation: what every mention row carries about it."""
+
+    institution_id: str
+    name: str
+    acronym: str | None
+    kind: str
+    country: str | None
+    wikidata_id: str | None
+    parent_id: str | None
+    source: str  # "registry" or "discovered"
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What a surface form points to.
+
+    `rule`: `registry` (name or alias), `acronym`, `organ`, `national` (a national body with
+    its country), `bare` (a national body without country: `target` is a family), `block`.
+    """
+
+    length: int
+    target: int
+    rule: str
+    cap: bool = False  # the match must begin with a capital letter
+    caps_word: bool = False  # an acronym that is also an English word
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int
+    end: int
+    form: Form
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """National bodies that share generic names (`Ministry of Foreign Affairs`)."""
+
+    name: str
+    kind: str
+    by_country: tuple[tuple[str, int], ...]  # (ISO3, index of the institution)
+
+    def member(self, country: str | None) -> int | None:
+        for c, i in self.by_country:
+            if c == country:
+                return i
+        return None
+
+
+def _boundary_ok(hay: str, s: int, e: int) -> bool:
+    """A match `hay[s:e]` stands as whole words: `CIS` not in `CISCO`, `Akorda` not in
+    `Akorda.kz`, `GRES` not in `GRES-2`; `CIS-wide` and `EAEU's` are fine."""
+    n = len(hay)
+    if s > 0:
+        p = hay[s - 1]
+        if p.isalnum() or (p in "-." and s > 1 and hay[s - 2].isalnum()):
+            return False
+    if e < n:
+        c = hay[e]
+        if c.isalnum():
+            return False
+        if c in "-." and e + 1 < n:
+            d = hay[e + 1]
+            if d.isalnum() and (c == "." or d.isupper() or d.isdigit()):
+                return False
+    return True
+
+
+def _in_caps_run(text: str, s: int, e: int) -> bool:
+    """The word before or after `text[s:e]` is also all capitals (a headline)."""
+    before = text[max(0, s - 40) : s].split()
+    after = text[e : e + 40].split()
+    for words in (before[-1:], after[:1]):
+        for w in words:
+            letters = [c for c in w if c.isalpha()]
+            if len(letters) >= 2 and all(c.isupper() for c in letters):
+                return True
+    return False
+
+
+class Matcher:
+    """All registry forms in two Aho–Corasick automata (case-folded names; exact acronyms)."""
+
+    def __init__(self, folded: dict[str, Form], exact: dict[str, Form]) -> None:
+        self._folded = _automaton(folded)
+        self._exact = _automaton(exact)
+        self.size = len(folded) + len(exact)
+
+    def find(self, text: str) -> list[Hit]:
+        """Every match in `text` that stands as whole words (overlaps included)."""
+        hits: list[Hit] = []
+        norm = normalise(text)
+        if self._folded is not None:
+            hay = norm.lower()
+            if len(hay) != len(text):
+                hay = fold(text)
+            for end, form in self._folded.iter(hay):
+                s, e = end + 1 - form.length, end + 1
+                if not _boundary_ok(hay, s, e):
+                    continue
+                if form.cap and not text[s].isupper():
+                    continue
+                hits.append(Hit(s, e, form))
+        if self._exact is not None:
+            hay = norm
+            for end, form in self._exact.iter(hay):
+                s, e = end + 1 - form.length, end + 1
+                if not _boundary_ok(hay, s, e):
+                    continue
+                if form.caps_word and _in_caps_run(text, s, e):
+                    continue
+                hits.append(Hit(s, e, form))
+        return hits
+
+
+def _automaton(forms: dict[str, Form]) -> Any:
+    if not forms:
+        return None
+    a = ahocorasick.Automaton()
+    for key, form in forms.items():
+        a.add_word(key, form)
+    a.make_automaton()
+    return a
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _read_yaml(*parts: str) -> Any:
+    node = resources.files(_LEXICONS)
+    for p in parts:
+        node = node.joinpath(p)
+    return yaml.safe_load(node.read_text("utf-8"))
+
+
+@cache
+def load_config() -> RegistryConfig:
+    return RegistryConfig.model_validate(_read_yaml(_REGISTRY_DIR, "_config.yaml"))
+
+
+@cache
+def load_not_institutions() -> dict[str, list[str]]:
+    data: dict[str, list[str]] = _read_yaml("not_institutions.yaml")
+    return data
+
+
+def load_records() -> list[RegistryRecord]:
+    """Every record of `pipeline/lexicons/institutions/*.yaml` (files starting with `_` are
+    configuration), validated one by one and together."""
+    folder = resources.files(_LEXICONS).joinpath(_REGISTRY_DIR)
+    records: list[RegistryRecord] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml") or entry.name.startswith("_"):
+            continue
+        data = yaml.safe_load(entry.read_text("utf-8"))
+        defaults = data.get("defaults") or {}
+        for raw in data.get("records") or []:
+            try:
+                records.append(RegistryRecord.model_validate({**defaults, **raw}))
+            except ValueError as exc:
+                raise ValueError(f"{entry.name}: {raw.get('id', raw)}: {exc}") from exc
+    return validate_registry(records)
+
+
+# --- surface forms -------------------------------------------------------------------------
+
+
+def spelling_map(config: RegistryConfig) -> dict[str, tuple[str, ...]]:
+    """Lower-cased word -> every spelling of its group."""
+    out: dict[str, tuple[str, ...]] = {}
+    for group in config.spelling:
+        for w in group:
+            out[w.lower()] = tuple(group)
+    return out
+
+
+def spelling_variants(form: str, spelling: dict[str, tuple[str, ...]], cap: int = 64) -> set[str]:
+    """`form` with each word replaced by its spelling variants (and `-` by a space)."""
+    words = form.split(" ")
+    options = [spelling.get(w.lower(), (w,)) for w in words]
+    out: set[str] = set()
+    for combo in itertools.islice(itertools.product(*options), cap):
+        v = " ".join(combo)
+        out.add(v)
+        if "-" in v:
+            out.add(" ".join(p for p in v.replace("-", " ").split(" ") if p))
+    return out
+
+
+def _organ_forms(
+    rec: RegistryRecord, parent: RegistryRecord | None, joins: list[str]
+) -> Iterator[str]:
+    if parent is None:
+        return
+    parents = [*parent.acronyms, parent.name, *parent.aliases]
+    for organ in rec.organ:
+        for p in parents:
+            for j in joins:
+                yield j.format(parent=p, organ=organ)
+
+
+def _national_forms(rec: RegistryRecord, config: RegistryConfig) -> Iterator[str]:
+    if rec.country is None or rec.country not in config.countries:
+        return
+    cf = config.countries[rec.country]
+    for f in rec.national:
+        for b in cf.before:
+            yield f"{b} {f}"
+        for a in cf.after:
+            yield f"{f} {a}"
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The loaded registry: institutions, national families, matcher, name lookup."""
+
+    institutions: tuple[Institution, ...]
+    families: tuple[Family, ...]
+    matcher: Matcher
+    spelling: dict[str, tuple[str, ...]]
+    names: dict[str, int]  # folded name/alias/acronym -> institution index
+
+    def lookup(self, name: str) -> Institution | None:
+        """The institution a name, alias or acronym (as written anywhere) denotes."""
+        key = name.strip()
+        i = self.names.get(key)
+        if i is None:
+            i = self.names.get(fold(key.removeprefix("the ").removeprefix("The ")))
+        return self.institutions[i] if i is not None else None
+
+
+def build_registry(
+    records: Iterable[RegistryRecord],
+    config: RegistryConfig,
+    blockers: Iterable[str] = (),
+    caps_words: Iterable[str] = (),
+) -> Registry:
+    """Compile records into a `Registry`. Explicit names win over generated combinations, and
+    generated combinations over blockers, when two would share a surface form."""
+    recs = list(records)
+    spelling = spelling_map(config)
+    caps = set(caps_words)
+    by_id = {r.id: r for r in recs}
+    index = {r.id: i for i, r in enumerate(recs)}
+    institutions = tuple(
+        Institution(
+            institution_id=r.id,
+            name=r.name,
+            acronym=r.acronyms[0] if r.acronyms else None,
+            kind=r.kind,
+            country=r.country,
+            wikidata_id=r.wikidata,
+            parent_id=r.parent,
+            source="registry",
+        )
+        for r in recs
+    )
+    folded: dict[str, Form] = {}
+    exact: dict[str, Form] = {}
+    names: dict[str, int] = {}
+
+    def put_folded(form: str, target: int, rule: str, explicit: bool) -> None:
+        for v in spelling_variants(form, spelling):
+            key = fold(v)
+            if key in folded and not explicit:
+                continue
+            folded[key] = Form(len(key), target, rule, cap=v[:1].isupper())
+
+    # families of bare national names
+    family_of: dict[str, int] = {}
+    fam_members: list[list[tuple[str, int]]] = []
+    fam_head: list[tuple[str, str]] = []
+    for r in recs:
+        if not r.bare:
+            continue
+        key = fold(r.national[0])
+        if key not in family_of:
+            family_of[key] = len(fam_members)
+            fam_members.append([])
+            fam_head.append((r.national[0], r.kind))
+        fam = family_of[key]
+        if any(c == r.country for c, _ in fam_members[fam]):
+            raise ValueError(f"institution registry: two {r.country} records for {key!r}")
+        fam_members[fam].append((r.country or "", index[r.id]))
+        for f in r.national:
+            prev = family_of.setdefault(fold(f), fam)
+            if prev != fam:
+                raise ValueError(f"institution registry: {f!r} is in two national families")
+    families = tuple(
+        Family(name, kind, tuple(m)) for (name, kind), m in zip(fam_head, fam_members, strict=True)
+    )
+
+    for b in blockers:  # lowest priority: written first, overwritten by anything else
+        put_folded(b, -1, "block", explicit=False)
+    for r in recs:
+        if r.bare:
+            for f in r.national:
+                put_folded(f, family_of[fold(f)], "bare", explicit=False)
+    for r in recs:
+        i = index[r.id]
+        parent = by_id.get(r.parent) if r.parent else None
+        for f in _organ_forms(r, parent, config.organ_joins):
+            put_folded(f, i, "organ", explicit=False)
+        for f in _national_forms(r, config):
+            put_folded(f, i, "national", explicit=False)
+    for r in recs:
+        i = index[r.id]
+        for f in [r.name, *r.aliases]:
+            put_folded(f, i, "registry", explicit=True)
+            names[fold(f)] = i
+        for a in [*r.acronyms, *r.exact]:
+            key = normalise(a)
+            exact[key] = Form(len(key), i, "acronym", caps_word=a in caps)
+            names[a] = i
+    return Registry(institutions, families, Matcher(folded, exact), spelling, names)
+
+
+@cache
+def registry() -> Registry:
+    """The packaged registry, loaded and compiled once."""
+    nots = load_not_institutions()
+    return build_registry(
+        load_records(),
+        load_config(),
+        blockers=nots.get("blockers") or [],
+        caps_words=nots.get("caps_words") or [],
+    )
