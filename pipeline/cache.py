@@ -10,7 +10,7 @@ the same release, cached or not.
 Layout: `<folder>/<2 hex>/<64 hex>.pkl`, one pickle per key, written to a unique temporary
 name and renamed into place (a killed build never leaves a torn entry under a real name). An
 entry that cannot be read is a miss, not an error. A hit refreshes the entry's mtime, so
-`prune(before)` can drop what the last build did not use.
+`prune(mark)` can drop what the last build did not use.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import logging
 import os
 import pickle
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +142,26 @@ class ResultCache:
             return []
         return sorted(self.folder.glob("??/*.pkl"))
 
-    def prune(self, before: float) -> int:
-        """Delete entries not written or read since `before` (a `time.time()` value), and
-        temporary files left by killed builds; returns how many entries were deleted."""
+    def mark(self) -> int:
+        """Call just before a build reads the cache; pass the result to `prune` afterwards.
+
+        It is the modification time (ns) of a marker file, stamped by the file system's clock
+        like the entries, so "used since the mark" holds whatever that clock's resolution."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        marker = self.folder / ".mark"
+        marker.touch()
+        os.utime(marker)
+        return marker.stat().st_mtime_ns
+
+    def prune(self, before: int) -> int:
+        """Delete entries neither written nor read since `before` (from `mark`), and temporary
+        files left by killed builds; returns how many entries were deleted."""
         if not self.folder.is_dir():
             return 0
         removed = 0
         for path in self.folder.glob("??/*"):
             try:
-                stale = path.stat().st_mtime < before
+                stale = path.stat().st_mtime_ns < before
             except FileNotFoundError:
                 continue
             if path.suffix == ".tmp" and stale:
@@ -160,9 +170,3 @@ class ResultCache:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
-
-
-def now() -> float:
-    """The time to pass to `prune` afterwards: taken just before extraction starts (mtimes
-    have coarser resolution on some file systems, so a second of slack is taken off)."""
-    return time.time() - 1.0

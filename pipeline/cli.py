@@ -15,6 +15,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__, changes, lock, rebuild, release
 from pipeline.stages import extract, ingest, parse, publish, validate
@@ -53,6 +54,17 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
     return Path(cache) if cache else rebuild.default_cache(Path(args.out))
 
 
+def _extract_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`--workers`, `--executor`, `--scheduler` as keyword arguments of `extract.run`."""
+    if getattr(args, "scheduler", None) and getattr(args, "executor", "local") != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    return {
+        "workers": getattr(args, "workers", 1),
+        "executor": getattr(args, "executor", "local"),
+        "scheduler": getattr(args, "scheduler", None),
+    }
+
+
 def _gold(args: argparse.Namespace) -> Path | None:
     return Path(args.gold) if getattr(args, "gold", None) else None
 
@@ -72,7 +84,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     with lock.acquire(Path(args.out)):
         extract.run(
-            stage_dir(Path(args.out)), progress=sys.stderr.isatty(), cache_dir=_cache_dir(args)
+            stage_dir(Path(args.out)),
+            progress=sys.stderr.isatty(),
+            cache_dir=_cache_dir(args),
+            **_extract_options(args),
         )
     return 0
 
@@ -105,17 +120,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         keep=args.keep,
         gold=_gold(args),
         progress=sys.stderr.isatty(),
+        extract_options=_extract_options(args),
     )
     _print_published(outcome.published)
     return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    root = logging.getLogger()
-    for handler in root.handlers:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s kzru %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S")
-        )
+    stamped = logging.Formatter("%(asctime)s kzru %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+    for handler in logging.getLogger().handlers:  # scheduler logs: each line with its time
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+            handler.setFormatter(stamped)
     outcome = rebuild.run(
         Path(args.raw),
         Path(args.out),
@@ -233,6 +248,35 @@ def _add_cache_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--no-cache", action="store_true", help="extract every document afresh")
 
 
+def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="processes for the extractors (default: 1, this process)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes, or a Dask cluster (extra kzru[dask]; default: local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of an existing Dask scheduler (default: start a local cluster)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _add_release(p: argparse.ArgumentParser) -> None:
     p.add_argument("--release", default=None, help="release folder (default: <out>/latest)")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: output)")
@@ -260,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
             _add_publish_options(p)
         if name in ("build", "extract"):
             _add_cache_options(p)
+            _add_executor_options(p)
         p.set_defaults(func=func)
 
     help_ = "build and publish under a lock, for cron, systemd timers and CI"

@@ -85,7 +85,7 @@ def run(
         parse.run(stages)
         store = cache.ResultCache(cache_dir) if cache_dir is not None else None
         before = len(store.entries()) if store is not None else 0
-        started = cache.now()
+        started = store.mark() if store is not None else 0
         extract.run(stages, progress=progress, cache_dir=cache_dir, **(extract_options or {}))
         extracted = n_docs
         if store is not None:
