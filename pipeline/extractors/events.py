@@ -86,6 +86,7 @@ _PRESENT = re.compile(
     r"\b(?:is|are|opens|starts|begins|takes\s+place|continues|runs|kicks\s+off)\b", re.I
 )
 _PRONOUN_START = re.compile(r"^(?:he|she|they|it)\b", re.IGNORECASE)
+_DEADLINE = re.compile(r"(?i)(?:by|until|till|before|no\s+later\s+than)\b")
 _MISSED_STOP = re.compile(r"(?<=[a-z])\.\s+[A-Z]")
 _ADJ_PLACE = re.compile(r"\b(?:in|to|at)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$")
 
@@ -273,6 +274,8 @@ def _right_end(text: str, pos: int, hi: int) -> int:
         prev2 = tokens[i - 2].group().lower() if i > 1 else ""
         if tok[:1].islower() and prev[:1].isupper() and prev2 in {"in", "at"}:
             break  # `the World Nomad Games in Astana emphasize ...`: a verb after a place
+        if i == 0 and tok[:1].islower() and tok.endswith("ed"):
+            break  # `this summit gathered ...`: a past-tense verb right after the noun
         bare += 1
         if bare > 5:
             break
@@ -406,6 +409,8 @@ def _choose_timex(
         te = s_lo + t.end  # type: ignore[attr-defined]
         if t.kind not in ("date", "range") or t.date_start is None:  # type: ignore[attr-defined]
             continue
+        if _DEADLINE.match(t.text):  # type: ignore[attr-defined]
+            continue  # `by 2018`, `until 2030`: a deadline, not the event's date
         if ev.start <= ts and te <= ev.end:
             return t
         if any(a <= ts and te <= b for a, b in taken):
@@ -565,6 +570,16 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
             ):
                 continue
             end = max(te, _right_end(text, te, s_hi))
+            inner = [o for o in matches if te <= o.start() < end and o.lastgroup is not None]
+            if inner:
+                first_inner = inner[0]
+                inner_rule = lex.rules[str(first_inner.lastgroup)]
+                if rule.type == "lecture" and inner_rule.priority > rule.priority:
+                    continue  # a speech at a forum or summit is part of that event
+                cut = first_inner.start()
+                det = re.search(r"(?:\b(?:the|a|an|this|its|their|his|her)\s+)?$", text[te:cut])
+                end = _right_end(text, te, te + (det.start() if det else cut - te))
+                end = max(te, end)
             if rule.requires is not None:
                 after = lex_search(rule.requires, text, te, min(end, te + rule.window))
                 ok = after is not None and not re.search(r"[;:]", text[te:after])
@@ -585,8 +600,12 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
             ev = _Event(start, end, ts, te, rule, si, ctx.para_of[si])
             words = quote.split()
             first = words[0].lower() if words else ""
-            ev.anaphoric = first in ANAPHORIC_DETERMINERS and not _has_capital(
-                " ".join(words[1:]), False
+            head = text[start:te].split()[1:]  # modifiers and the trigger
+            tail = text[te:end].split()
+            ev.anaphoric = (
+                first in ANAPHORIC_DETERMINERS
+                and not _has_capital(" ".join(head), False)
+                and not any(w[:1].isupper() or w[:1] in '“"«' for w in tail)
             )
             ev.key = tuple(
                 w.strip('“”"«».,').lower()
@@ -707,6 +726,7 @@ def _same_kind(a: _Event, b: _Event) -> bool:
 
 
 def _absorb(target: _Event, ev: _Event) -> None:
+    target.host = target.host or ev.host
     for p in ev.participants:
         if p not in target.participants:
             target.participants.append(p)
@@ -738,11 +758,13 @@ def _merge(
                 if prev.rule.type == "visit" and ev.sent - prev.sent <= 2:
                     target = prev
                     break
-        elif ev.anaphoric and not ev.own_date:
+        elif ev.anaphoric:
             for prev in reversed(out):
                 if _same_kind(prev, ev) and (
                     prev.rule.type == ev.rule.type or ev.sent - prev.sent <= 2
                 ):
+                    if ev.own_date and prev.date_start not in (None, ev.date_start):
+                        break  # `the visit` of another date is another visit
                     target = prev
                     break
         else:
