@@ -481,10 +481,14 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
         np_ = _np(lex, text, pos, e0)
         if np_ is not None:
             a, b, head, _fallback = np_
-            noun = text[a:b].lower().split()[-1]
+            np_words = text[a:b].lower().split()
+            noun = np_words[-1]
+            specific = len(np_words) > 1 and " ".join(np_words[-2:]) in lex.heads
             determined = lex.determiner.search(text, max(s0, start - 40), start) is not None
             if (n.form == "words" and determined) or (
-                noun in lex.descriptors and ((n.form == "words" and value <= 10) or determined)
+                noun in lex.descriptors
+                and not specific  # `six member states` counts; `two states` describes
+                and ((n.form == "words" and value <= 10) or determined)
             ):
                 return None  # descriptors: `the two regions`, `between two countries`
             if kind == "amount" and (head is not None or n.value >= 2 or n.form == "digits"):
