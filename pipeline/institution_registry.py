@@ -346,6 +346,8 @@ def build_registry(
             if key in folded and not explicit:
                 continue
             folded[key] = Form(len(key), target, rule, cap=v[:1].isupper())
+            if explicit:
+                names[key] = target
 
     # families of bare national names
     family_of: dict[str, int] = {}
@@ -388,7 +390,6 @@ def build_registry(
         i = index[r.id]
         for f in [r.name, *r.aliases]:
             put_folded(f, i, "registry", explicit=True)
-            names[fold(f)] = i
         for a in [*r.acronyms, *r.exact]:
             key = normalise(a)
             exact[key] = Form(len(key), i, "acronym", caps_word=a in caps)

@@ -1,0 +1,189 @@
+"""The institution registry: its data validates, covers the field, and compiles to a matcher
+whose results do not change (and whose size does not matter) when the registry grows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from pipeline.institution_registry import (
+    build_registry,
+    load_config,
+    load_not_institutions,
+    load_records,
+    registry,
+    spelling_variants,
+)
+from schemas.institution_registry import RegistryRecord, validate_registry
+from schemas.types import INSTITUTION_KINDS
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def rec(**kw: object) -> RegistryRecord:
+    base: dict[str, object] = {"id": "x", "name": "X Bank", "kind": "company"}
+    return RegistryRecord.model_validate({**base, **kw})
+
+
+def test_registry_is_broad_and_valid() -> None:
+    records = load_records()
+    assert len(records) >= 300
+    assert len({r.id for r in records}) == len(records)
+    kinds = {r.kind for r in records}
+    assert kinds <= set(INSTITUTION_KINDS)
+    for kind in (
+        "intergovernmental",
+        "government",
+        "legislature",
+        "university",
+        "museum",
+        "theatre",
+        "company",
+        "media",
+        "infrastructure",
+    ):
+        assert sum(r.kind == kind for r in records) >= 5 or kind in ("legislature", "museum")
+    for r in records:
+        assert re.match(r"^[a-z0-9][a-z0-9_.-]*$", r.id)
+        if r.kind == "intergovernmental":
+            assert r.country is None, r.id
+
+
+@pytest.mark.parametrize(
+    ("surface", "expected"),
+    [
+        ("Mazhilis", "kaz-mazhilis"),
+        ("Majilis", "kaz-mazhilis"),
+        ("Roscosmos", "roscosmos"),
+        ("Rosatom", "rosatom"),
+        ("KazMunayGas", "kazmunaygas"),
+        ("KMG", "kazmunaygas"),
+        ("Samruk-Kazyna", "samruk-kazyna"),
+        ("Gazprom", "gazprom"),
+        ("Sberbank", "sberbank"),
+        ("Halyk Bank", "halyk-bank"),
+        ("National Bank of Kazakhstan", "kaz-national-bank"),
+        ("Bank of Russia", "rus-central-bank"),
+        ("Central Bank of Russia", "rus-central-bank"),
+        ("Eurasian Development Bank", "eurasian-development-bank"),
+        ("Eurasian Economic Commission", "eurasian-economic-commission"),
+        ("Federation Council", "rus-federation-council"),
+        ("State Duma", "rus-state-duma"),
+        ("Senate of Kazakhstan", "kaz-senate"),
+        ("Akorda", "kaz-presidential-administration"),
+        ("Kremlin", "rus-presidential-administration"),
+        ("TASS", "tass"),
+        ("RIA Novosti", "ria-novosti"),
+        ("Kazinform", "kazinform"),
+        ("Khabar", "khabar"),
+        ("Izvestia", "izvestia"),
+        ("Rossiyskaya Gazeta", "rossiyskaya-gazeta"),
+        ("Nazarbayev University", "nazarbayev-university"),
+        ("MGIMO", "mgimo"),
+        ("Lomonosov Moscow State University", "msu"),
+        ("L.N. Gumilyov Eurasian National University", "enu"),
+        ("Baikonur Cosmodrome", "baikonur-cosmodrome"),
+        ("Caspian Pipeline Consortium", "cpc"),
+        ("Ekibastuz GRES-1", "ekibastuz-gres-1"),
+        ("Ekibastuz GRES-2", "ekibastuz-gres-2"),
+        ("Karachaganak Petroleum Operating", "kpo"),
+        ("Tengizchevroil", "tengizchevroil"),
+        ("NCOC", "ncoc"),
+        ("KTZ", "ktz"),
+        ("Russian Railways", "russian-railways"),
+        ("Aeroflot", "aeroflot"),
+        ("Air Astana", "air-astana"),
+        ("the Eurasian Economic Union", "eaeu"),
+        ("Supreme Eurasian Economic Council", "supreme-eurasian-economic-council"),
+        ("EurAsEC", "eurasec"),
+        ("Customs Union", "customs-union"),
+        ("CICA", "cica"),
+        ("BRICS", "brics"),
+    ],
+)
+def test_registry_covers_the_field(surface: str, expected: str) -> None:
+    inst = registry().lookup(surface)
+    assert inst is not None, surface
+    assert inst.institution_id == expected
+
+
+def test_organ_parents_and_wikidata() -> None:
+    reg = registry()
+    council = reg.lookup("CIS Council of Heads of State")
+    assert council is not None and council.parent_id == "cis"
+    cis = reg.lookup("CIS")
+    assert cis is not None and cis.wikidata_id == "Q7779" and cis.country is None
+    senate = reg.lookup("Senate of Kazakhstan")
+    assert senate is not None and senate.parent_id == "kaz-parliament"
+    assert senate.kind == "legislature" and senate.country == "KAZ"
+
+
+def test_spelling_variants() -> None:
+    spelling = {w.lower(): tuple(g) for g in load_config().spelling for w in g}
+    assert "Bolshoi Theater" in spelling_variants("Bolshoi Theatre", spelling)
+    assert "Moscow State Lomonossov University" in spelling_variants(
+        "Moscow State Lomonosov University", spelling
+    )
+    assert "Samruk Kazyna" in spelling_variants("Samruk-Kazyna", spelling)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"kind": "church"}, "kind"),
+        ({"country": "KZ"}, "country"),
+        ({"wikidata": "7779"}, "wikidata"),
+        ({"id": "Bad Id"}, "id"),
+        ({"kind": "intergovernmental", "country": "KAZ"}, "intergovernmental body has no country"),
+        ({"national": ["Foreign Ministry"]}, "national names need a country"),
+        ({"organ": ["Council"]}, "organ names need a parent"),
+        ({"aliases": ["the X Bank"]}, "leading 'the'"),
+        ({"acronyms": ["xb"]}, "needs a capital letter"),
+        ({"colour": "red"}, "Extra inputs are not permitted"),
+    ],
+)
+def test_record_validation_errors(kw: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        rec(**kw)
+
+
+def test_registry_cross_checks() -> None:
+    with pytest.raises(ValueError, match="duplicate id 'x'"):
+        validate_registry([rec(), rec()])
+    with pytest.raises(ValueError, match="parent 'nowhere' is not in the registry"):
+        validate_registry([rec(parent="nowhere")])
+    with pytest.raises(ValueError, match="'X Bank' names both 'x' and 'y'"):
+        validate_registry([rec(), rec(id="y", name="Y Bank", aliases=["X Bank"])])
+
+
+def test_blockers_do_not_hide_registry_names() -> None:
+    names = {n.lower() for r in load_records() for n in [r.name, *r.aliases]}
+    for b in load_not_institutions()["blockers"]:
+        assert b.lower() not in names, b
+
+
+def test_matching_is_unchanged_by_ten_thousand_more_names() -> None:
+    """A registry with 10,000 synthetic organisations more finds the same mentions (the
+    automaton's time is linear in the text, not in the number of names: see the report)."""
+    records = load_records()
+    extra = [
+        RegistryRecord(
+            id=f"synthetic-{i}", name=f"Synthetic Holding Number {i} Group", kind="company"
+        )
+        for i in range(10_000)
+    ]
+    nots = load_not_institutions()
+    small = build_registry(records, load_config(), nots["blockers"], nots["caps_words"])
+    big = build_registry(records + extra, load_config(), nots["blockers"], nots["caps_words"])
+    assert big.matcher.size >= small.matcher.size + 10_000
+    for path in sorted((REPO / "raw").glob("*.txt")):
+        text = path.read_text("utf-8")
+        key = lambda h: (h.start, h.end, h.form.rule)  # noqa: E731
+        assert sorted(map(key, big.matcher.find(text))) == sorted(
+            map(key, small.matcher.find(text))
+        )
+    hits = big.matcher.find("Shares of Synthetic Holding Number 9999 Group rose.")
+    assert [(h.start, h.end) for h in hits] == [(10, 45)]
