@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import schemas
@@ -53,6 +56,77 @@ def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
 
 def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
+
+
+def rows_to_arrow(rows: Sequence[Mapping[str, Any]], table: str) -> pa.Table:
+    """Row dicts as an Arrow table with the published schema of `table`: the same values as
+    `to_arrow` of their DataFrame (keys not in the schema are ignored, NaN becomes null)."""
+    schema = arrow_schema(schemas.TABLES[table])
+    if rows:
+        missing = [n for n in schema.names if n not in rows[0]]
+        if missing:
+            raise ValueError(f"table {table}: missing columns {missing}")
+    arrow = pa.Table.from_pylist(list(rows), schema=schema)
+    for i, field in enumerate(schema):
+        if pa.types.is_floating(field.type) and len(arrow):
+            column = arrow.column(i)
+            if pc.any(pc.is_nan(column)).as_py():
+                fixed = pc.if_else(pc.is_nan(column), pa.scalar(None, field.type), column)
+                arrow = arrow.set_column(i, field, fixed)
+    return arrow
+
+
+class TableWriter:
+    """Writes a table's Parquet file row group by row group (memory does not grow with the
+    table), atomically: the file appears when the writer closes without error.
+
+    `add(rows)` buffers row dicts and writes a row group whenever `row_group_size` are
+    buffered; the file has the schema and compression of `write_table`.
+    """
+
+    def __init__(self, table: str, path: Path, *, row_group_size: int = ROW_GROUP_SIZE) -> None:
+        self.table, self.path, self.row_group_size = table, path, row_group_size
+        self.schema = arrow_schema(schemas.TABLES[table])
+        self.rows = 0
+        self._buffer: list[Mapping[str, Any]] = []
+        self._atomic = atomic_path(path)
+        self._tmp = self._atomic.__enter__()
+        self._writer = pq.ParquetWriter(
+            self._tmp, self.schema, compression="zstd", write_statistics=True
+        )
+
+    def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._buffer.extend(rows)
+        self.rows += len(rows)
+        while len(self._buffer) >= self.row_group_size:
+            chunk = self._buffer[: self.row_group_size]
+            del self._buffer[: self.row_group_size]
+            self._writer.write_table(rows_to_arrow(chunk, self.table))
+
+    def close(self) -> None:
+        if self._buffer or self.rows == 0:
+            self._writer.write_table(rows_to_arrow(self._buffer, self.table))
+            self._buffer = []
+        self._writer.close()
+        self._atomic.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        self._writer.close()
+        self._atomic.__exit__(type(exc), exc, exc.__traceback__)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abort(exc)
 
 
 def write_table(df: pd.DataFrame, table: str, path: Path) -> None:
