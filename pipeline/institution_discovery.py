@@ -51,6 +51,7 @@ class Candidate:
     name: str
     kind: str
     country: str | None
+    head_end: int = 0  # end of the head word (`University`), inside [start, end]
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def _candidate_at(
     name = " ".join(text[start:end].split())
     if country_iso3(name):
         return None
-    return Candidate(start, end, name, kind, country)
+    return Candidate(start, end, name, kind, country, min(max(he, start), end))
 
 
 def _tail(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> int:

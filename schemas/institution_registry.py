@@ -68,8 +68,8 @@ class RegistryRecord(BaseModel):
     organ: list[str] = Field(
         default_factory=list,
         description="Names of this organ without its parent (`Council of Heads of State`): "
-        "combined with every name of the parent (`CIS Council of Heads of State`, `Council of "
-        "Heads of State of the CIS`).",
+        "combined with every name of the parent (`SCO Secretariat`, `Secretariat of the "
+        "SCO`).",
     )
     national: list[str] = Field(
         default_factory=list,

@@ -481,3 +481,16 @@ def test_score_on_seed_gold() -> None:
     precision, recall, misses = score(gold, REPO / "raw")
     assert precision >= 0.95, misses
     assert recall >= 0.95, misses
+
+
+def test_registry_name_in_a_tail_does_not_swallow_the_discovered_name() -> None:
+    assert pairs("the Analytical Center of the Ministry of Education reported") == [
+        (
+            "Analytical Center of the Ministry of Education",
+            "d:analytical-centre-of-the-ministry-of-education",
+        )
+    ]
+    # but noise before a registry name with the same head is dropped
+    assert pairs("Tokayev Visits Nazarbayev University") == [
+        ("Nazarbayev University", "nazarbayev-university")
+    ]

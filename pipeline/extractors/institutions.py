@@ -100,7 +100,7 @@ def _spans(text: str, reg: Registry) -> list[_Span]:
                 spans.append(_Span(c.start, c.end, "extended", h.form.target))
                 taken = True
                 break
-            if h.end == c.end and " " in text[h.start : h.end]:
+            if h.end == c.end and h.start < c.head_end and " " in text[h.start : h.end]:
                 # same head and a name of several words: the words before are noise
                 taken = True
                 break
