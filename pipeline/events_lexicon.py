@@ -208,6 +208,7 @@ class Rule:
     requires: re.Pattern[str] | None
     window: int
     before: int
+    after_capital: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ class CameoEntry:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     trigger_re: re.Pattern[str]
+    gate_re: re.Pattern[str]
     rules: dict[str, Rule]  # regex group name -> rule
     generic_re: re.Pattern[str]
     ongoing_re: re.Pattern[str]
@@ -269,6 +271,7 @@ def lexicon() -> Lexicon:
             requires=lists[req] if req else None,
             window=int(spec.get("window", 60)),
             before=int(spec.get("before", 0)),
+            after_capital=bool(spec.get("after_capital", False)),
         )
         for i, pattern in enumerate(spec["patterns"]):
             group = f"{name}__{i}"
@@ -276,6 +279,9 @@ def lexicon() -> Lexicon:
             groups.append(rf"(?P<{group}>{pattern})")
     trigger_re = re.compile(
         r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.IGNORECASE | re.UNICODE
+    )
+    gate_re = re.compile(
+        r"(?<![\w-])(?:" + "|".join(re.escape(g) for g in data["gate"]) + ")", re.IGNORECASE
     )
     status = data["status"]
     countries = _read("countries.yaml")
@@ -317,6 +323,7 @@ def lexicon() -> Lexicon:
 
     return Lexicon(
         trigger_re=trigger_re,
+        gate_re=gate_re,
         rules=rules,
         generic_re=words("generic"),
         ongoing_re=re.compile(r"\b(?:" + _alt(status["ongoing"]) + r")\b", re.IGNORECASE),
@@ -348,3 +355,20 @@ def cameo_code(lex: Lexicon, event_type: str, rule: str, status: str, host: bool
             continue
         return e.code
     return None
+
+
+def find_triggers(lex: Lexicon, text: str) -> list[re.Match[str]]:
+    """Trigger matches in `text`, left to right, non-overlapping: the full expression is
+    tried only where a gate word begins (same result as `trigger_re.finditer`, faster)."""
+    out: list[re.Match[str]] = []
+    last_end = 0
+    match = lex.trigger_re.match
+    for g in lex.gate_re.finditer(text):
+        pos = g.start()
+        if pos < last_end:
+            continue
+        m = match(text, pos)
+        if m is not None:
+            out.append(m)
+            last_end = m.end()
+    return out

@@ -47,6 +47,7 @@ from pipeline.events_lexicon import (
     Lexicon,
     Rule,
     cameo_code,
+    find_triggers,
     lexicon,
 )
 from pipeline.extractors.rows import EventRow
@@ -64,13 +65,12 @@ _PRECISION_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4, "u
 _TOKEN = re.compile(r"“[^”\n]{0,120}”|\"[^\"\n]{0,120}\"|«[^»\n]{0,120}»|[\w’'.&/-]+|[^\w\s]")
 _QUOTED_OR_PUNCT = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|[,;:()]")
 _WORD = r"(?:(?-i:[A-Z0-9][\w’'&-]*)|“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»)"
-_LEFT_NP = re.compile(
-    r"(?:\b(?:" + "|".join(DETERMINERS) + r")\s+)?"
-    r"(?:(?:" + _WORD + r"|(?:" + MODIFIERS + r"|\d+(?:st|nd|rd|th)|[\w-]+-(?:day|level|scale)"
-    r"))\s+){0,8}$",
-    re.IGNORECASE,
-)
 _LIGHT = re.compile(LIGHT_VERBS, re.IGNORECASE)
+_PREV_WORD = re.compile(r"[“\"«]?([A-Z][\w’'-]*)\s+$")
+_LEFT_TOKEN = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»|\S+")
+_NP_WORD = re.compile(
+    _WORD + r"|" + MODIFIERS + r"|\d+(?:st|nd|rd|th)|[\w-]+-(?:day|level|scale)", re.IGNORECASE
+)
 _PASSIVE_AUX = re.compile(
     r"\b(?:will\s+be|would\s+be|was|were|is|are|has\s+been|have\s+been|had\s+been|to\s+be|"
     r"be|being|been)\s+$",
@@ -289,12 +289,10 @@ def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -
     """Start of the event's quote: determiner and modifiers, a light verb, a passive subject."""
     window_lo = max(lo, trig_start - 200)
     clause = _clause_start(text, window_lo, trig_start)
-    left = text[clause:trig_start]
-    start = trig_start
-    m = _LEFT_NP.search(left)
-    if m is not None and m.start() < len(left):
-        start = clause + m.start()
-    lm = _LIGHT.search(text, clause, start)
+    start = _np_start(text, clause, trig_start)
+    if start > clause and text[start - 1] in '“"«':
+        start = _np_start(text, clause, start - 1)
+    lm = _LIGHT.search(text, max(clause, start - 60), start)
     if lm is not None:
         start = lm.start()
     if rule.passive:
@@ -309,6 +307,29 @@ def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -
             start = clause + s0
     while start < trig_start and text[start].isspace():
         start += 1
+    return start
+
+
+def _np_start(text: str, clause: int, pos: int) -> int:
+    """Start of the determiner and modifiers before `pos` (a backward walk over words)."""
+    tokens = list(_LEFT_TOKEN.finditer(text, max(clause, pos - 140), pos))
+    start = pos
+    n = 0
+    for tok in reversed(tokens):
+        if tok.end() != start and text[tok.end() : start].strip():
+            break
+        word = tok.group()
+        if n < 8 and word[:1] in '“"«' and _NP_WORD.fullmatch(word[1:]):
+            start = tok.start()  # `“Russian seasons”`: the opening quote and its word
+            n += 1
+            continue
+        if n < 8 and _NP_WORD.fullmatch(word):
+            start = tok.start()
+            n += 1
+            continue
+        if word.lower() in DETERMINERS:
+            start = tok.start()
+        break
     return start
 
 
@@ -545,7 +566,7 @@ def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
 def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
     text = ctx.text
     by_sentence: dict[int, list[re.Match[str]]] = {}
-    for m in lex.trigger_re.finditer(text):
+    for m in find_triggers(lex, text):
         si = bisect.bisect_right(ctx.starts, m.start()) - 1
         if si < 0 or m.end() > ctx.sents[si][1]:
             continue
@@ -562,6 +583,10 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                 continue
             rule = lex.rules[group]
             ts, te = m.start(), m.end()
+            if rule.after_capital:
+                prev_word = _PREV_WORD.search(text, max(s_lo, ts - 30), ts)
+                if prev_word is None or prev_word.group(1).lower() in DETERMINERS:
+                    continue
             if rule.type == "founding" and text[ts].isupper() and ts > s_lo:
                 continue  # a word of a title: `the Agreement on the Establishment of ...`
             if rule.name == "signing" and (
@@ -883,7 +908,7 @@ def extract(doc: Document) -> list[EventRow]:
     if not text:
         return []
     lex = lexicon()
-    if lex.trigger_re.search(text) is None:
+    if lex.gate_re.search(text) is None:
         return []
     sents = tuple((a, b) for a, b in _sentences(doc) if b > a)
     if not sents:
