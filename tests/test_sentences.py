@@ -59,3 +59,12 @@ def test_spans_are_ordered_stripped_and_inside_text(text: str) -> None:
         assert previous_end <= a < b <= len(text)
         assert not text[a].isspace() and not text[b - 1].isspace()
         previous_end = b
+
+
+def test_measure_unit_may_end_a_sentence_but_scale_word_does_not() -> None:
+    text = "The border is 7,591 km. Delivering a speech, he spoke. It cost 7 bln. U.S. dollars."
+    assert sentences(text) == [
+        "The border is 7,591 km.",
+        "Delivering a speech, he spoke.",
+        "It cost 7 bln. U.S. dollars.",
+    ]
