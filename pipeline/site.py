@@ -11,7 +11,6 @@ bytes (the only date on the page is the release's, from `datapackage.json`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ import pyarrow.parquet as pq
 
 from pipeline import plots
 from pipeline.query import CONTEXT_CHARS, marked_sentence
+from pipeline.release import sha256_file
 
 #: Tables of a release, in page order (the files are `<name>.parquet`).
 TABLE_NAMES = (
@@ -58,14 +58,6 @@ def _load_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _parquet_rows(path: Path) -> int | None:
@@ -312,7 +304,7 @@ def _resources(rel_dir: Path, package: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         algo, _, digest = str(res.get("hash") or "").rpartition(":")
         if not digest and path.exists():
-            algo, digest = "sha256", _sha256(path)
+            algo, digest = "sha256", sha256_file(path)
         rows = _parquet_rows(path) if name.endswith(".parquet") and path.exists() else None
         if rows is None and isinstance(res.get("rows"), int):
             rows = res["rows"]

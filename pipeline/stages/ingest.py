@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import schemas
 from pipeline import headers
 from pipeline.io import write_table
 
@@ -130,17 +131,7 @@ def ingest(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-_DOC_COLUMNS = [
-    "doc_id",
-    "source_path",
-    "published_date",
-    "title",
-    "dateline",
-    "publisher",
-    "text",
-    "sha256",
-    "n_chars",
-]
+_DOC_COLUMNS = list(schemas.Documents.to_schema().columns)
 
 
 def run(raw_dir: Path, stage_dir: Path) -> tuple[int, int]:
