@@ -30,6 +30,13 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# `make bench [N=20000]`: synthetic corpus, build times, memory, workers, quantulum3 baseline;
+# writes bench/results.json and bench/RESULTS.md (see bench/README.md).
+N ?= 20000
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
+	$(BIN)/python -m bench.run --n $(N)
+
 dictionary: $(VENV)/.installed
 	$(BIN)/kzru dictionary --write
 

@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,21 +38,35 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
+@cache
+def table_schema(table: str) -> pa.Schema:
+    """The published Arrow schema of `table` (built once: pandera models are slow to read)."""
+    return arrow_schema(schemas.TABLES[table])
+
+
 def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     """`df` as an Arrow table with the published schema of `table` (no pandas metadata)."""
-    schema = arrow_schema(schemas.TABLES[table])
+    schema = table_schema(table)
     missing = [n for n in schema.names if n not in df.columns]
     if missing:
         raise ValueError(f"table {table}: missing columns {missing}")
     frame = df[schema.names]
-    arrays = []
-    for field in schema:
-        values = frame[field.name].tolist()
-        values = [None if _is_missing(v) else v for v in values]
-        if pa.types.is_list(field.type):
-            values = [None if v is None else list(v) for v in values]
-        arrays.append(pa.array(values, type=field.type))
+    arrays = [_column(frame[field.name], field) for field in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _column(series: pd.Series, field: pa.Field) -> pa.Array:
+    """One column as Arrow: vectorised (NaN, None and NaT become null), else value by value
+    for what Arrow does not convert from pandas directly."""
+    if not pa.types.is_list(field.type):
+        try:
+            return pa.array(series, type=field.type, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+            pass
+    values = [None if _is_missing(v) else v for v in series.tolist()]
+    if pa.types.is_list(field.type):
+        values = [None if v is None else list(v) for v in values]
+    return pa.array(values, type=field.type)
 
 
 def _is_missing(value: object) -> bool:
@@ -61,7 +76,7 @@ def _is_missing(value: object) -> bool:
 def rows_to_arrow(rows: Sequence[Mapping[str, Any]], table: str) -> pa.Table:
     """Row dicts as an Arrow table with the published schema of `table`: the same values as
     `to_arrow` of their DataFrame (keys not in the schema are ignored, NaN becomes null)."""
-    schema = arrow_schema(schemas.TABLES[table])
+    schema = table_schema(table)
     if rows:
         missing = [n for n in schema.names if n not in rows[0]]
         if missing:
@@ -86,7 +101,7 @@ class TableWriter:
 
     def __init__(self, table: str, path: Path, *, row_group_size: int = ROW_GROUP_SIZE) -> None:
         self.table, self.path, self.row_group_size = table, path, row_group_size
-        self.schema = arrow_schema(schemas.TABLES[table])
+        self.schema = table_schema(table)
         self.rows = 0
         self._buffer: list[Mapping[str, Any]] = []
         self._atomic = atomic_path(path)
