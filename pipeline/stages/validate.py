@@ -17,6 +17,7 @@ import pandera.errors
 
 import schemas
 from pipeline.io import atomic_path, read_table
+from pipeline.release import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +116,19 @@ def validate(tables: dict[str, pd.DataFrame]) -> list[Failure]:
 
 
 def run(stage_dir: Path) -> dict[str, int]:
-    """Validate the stage tables; write `validation.json`; raise `ValidationFailed` on failure."""
+    """Validate the stage tables; write `validation.json` (with the checksum of each table
+    validated, so publish can refuse a table changed since); raise `ValidationFailed` on
+    failure."""
     tables = {name: read_table(stage_dir / f"{name}.parquet") for name in schemas.TABLES}
     failures = validate(tables)
     rows = {name: len(df) for name, df in tables.items()}
-    report = {"ok": not failures, "rows": rows, "failures": [asdict(f) for f in failures]}
+    hashes = {name: sha256_file(stage_dir / f"{name}.parquet") for name in schemas.TABLES}
+    report = {
+        "ok": not failures,
+        "rows": rows,
+        "sha256": hashes,
+        "failures": [asdict(f) for f in failures],
+    }
     with atomic_path(stage_dir / "validation.json") as tmp:
         tmp.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if failures:
