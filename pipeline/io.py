@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import filecmp
+import hashlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -24,18 +27,32 @@ ROW_GROUP_SIZE = 64_000
 
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to `path`, renamed onto it when the block succeeds."""
+def atomic_path(path: Path, *, keep_identical: bool = False) -> Iterator[Path]:
+    """A temporary path next to `path`, renamed onto it when the block succeeds.
+
+    With `keep_identical`, a result byte-identical to the existing `path` leaves `path`
+    untouched (same modification time), so what depends on it is seen as up to date.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        if keep_identical and _same_bytes(Path(tmp), path):
+            Path(tmp).unlink()
+            return
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 @cache
@@ -104,7 +121,7 @@ class TableWriter:
         self.schema = table_schema(table)
         self.rows = 0
         self._buffer: list[Mapping[str, Any]] = []
-        self._atomic = atomic_path(path)
+        self._atomic = atomic_path(path, keep_identical=True)
         self._tmp = self._atomic.__enter__()
         self._writer = pq.ParquetWriter(
             self._tmp, self.schema, compression="zstd", write_statistics=True
@@ -144,9 +161,10 @@ class TableWriter:
             self.abort(exc)
 
 
-def write_table(df: pd.DataFrame, table: str, path: Path) -> None:
-    """Write `df` as the Parquet file of `table`: typed, deterministic bytes, atomic."""
-    with atomic_path(path) as tmp:
+def write_table(df: pd.DataFrame, table: str, path: Path, *, keep_identical: bool = False) -> None:
+    """Write `df` as the Parquet file of `table`: typed, deterministic bytes, atomic (see
+    `atomic_path` for `keep_identical`)."""
+    with atomic_path(path, keep_identical=keep_identical) as tmp:
         pq.write_table(
             to_arrow(df, table),
             tmp,
@@ -165,3 +183,57 @@ def read_table(path: Path) -> pd.DataFrame:
             values = [None if v is None else list(v) for v in df[field.name]]
             df[field.name] = pd.Series(values, index=df.index, dtype=object)
     return df
+
+
+# --- up-to-date checks: a stage whose inputs and outputs are as it left them is skipped -----
+
+
+def stat_fingerprint(paths: Iterable[Path], root: Path | None = None) -> str:
+    """sha256 of the names, sizes and modification times of `paths` (as `make` judges files:
+    cheap, no file is read). Names are relative to `root` when given."""
+    h = hashlib.sha256()
+    for path in paths:
+        st = path.stat()
+        name = path.relative_to(root).as_posix() if root is not None else str(path)
+        h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def code_fingerprint(*names: str) -> str:
+    """sha256 of the source of modules and packaged files of `pipeline` (`stages/parse.py`,
+    `lexicons/abbreviations.yaml`), plus the package version."""
+    import pipeline
+
+    root = Path(pipeline.__file__).resolve().parent
+    h = hashlib.sha256(pipeline.__version__.encode())
+    for name in names:
+        h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class StageManifest:
+    """What a stage recorded when it last ran (`<stage_dir>/.<stage>.json`): a fingerprint of
+    its inputs, one of its outputs, and its result. The stage is up to date when both
+    fingerprints still hold."""
+
+    def __init__(self, stage_dir: Path, stage: str, outputs: Sequence[Path]) -> None:
+        self.path = stage_dir / f".{stage}.json"
+        self.outputs = list(outputs)
+
+    def fresh(self, inputs: str) -> Any | None:
+        """The recorded result when the stage is up to date for `inputs`, else None."""
+        try:
+            record = json.loads(self.path.read_text("utf-8"))
+            if record["inputs"] != inputs or record["outputs"] != stat_fingerprint(self.outputs):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return record["result"]
+
+    def record(self, inputs: str, result: Any) -> None:
+        record = {"inputs": inputs, "outputs": stat_fingerprint(self.outputs), "result": result}
+        with atomic_path(self.path) as tmp:
+            tmp.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)

@@ -366,7 +366,7 @@ def run(
             institutions.add(rows_of_doc["institution_mentions"])
         counts = {t: w.rows for t, w in writers.items()}
     inst = institutions.frame()
-    write_table(inst, "institutions", stage_dir / "institutions.parquet")
+    write_table(inst, "institutions", stage_dir / "institutions.parquet", keep_identical=True)
     counts = {
         "statistics": counts["statistics"],
         "events": counts["events"],

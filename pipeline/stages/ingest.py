@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 import schemas
 from pipeline import headers
-from pipeline.io import write_table
+from pipeline.io import StageManifest, TableWriter, code_fingerprint, stat_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,13 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(_WS.sub(" ", text).strip().encode()).hexdigest()
 
 
-def ingest(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(documents, rejected) for every file below `raw_dir`."""
-    documents: list[dict[str, object]] = []
-    rejected: list[dict[str, object]] = []
+def iter_ingest(
+    raw_dir: Path, files: list[Path] | None = None
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """`("documents", row)` or `("rejected", row)` for every file below `raw_dir`, in order,
+    one file in memory at a time (plus a hash per accepted text, to find duplicates)."""
     seen: dict[str, str] = {}
-    for path in list_raw_files(raw_dir):
+    for path in list_raw_files(raw_dir) if files is None else files:
         rel = path.relative_to(raw_dir).as_posix()
         if not RAW_NAME.match(path.name):
             log.warning("raw file name does not follow NNN_<16 hex>.txt path=%s", rel)
@@ -110,37 +112,70 @@ def ingest(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             row = read_document(path, raw_dir)
         except Rejection as rej:
             log.warning("rejected path=%s reason=%r", rel, rej.reason)
-            rejected.append({"source_path": rel, "reason": rej.reason, "detail": rej.detail})
+            yield "rejected", {"source_path": rel, "reason": rej.reason, "detail": rej.detail}
             continue
         key = _text_key(str(row["text"]))
         if key in seen:
-            rejected.append(
+            yield (
+                "rejected",
                 {
                     "source_path": rel,
                     "reason": f"The same text is already in {seen[key]}; it is kept once.",
                     "detail": f"sha256 {row['sha256']}",
-                }
+                },
             )
             log.info("duplicate path=%s of=%s", rel, seen[key])
             continue
         seen[key] = rel
-        documents.append(row)
+        yield "documents", row
+
+
+def ingest(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(documents, rejected) for every file below `raw_dir`."""
+    out: dict[str, list[dict[str, object]]] = {"documents": [], "rejected": []}
+    for table, row in iter_ingest(raw_dir):
+        out[table].append(row)
     return (
-        pd.DataFrame(documents, columns=_DOC_COLUMNS),
-        pd.DataFrame(rejected, columns=["source_path", "reason", "detail"]),
+        pd.DataFrame(out["documents"], columns=_DOC_COLUMNS),
+        pd.DataFrame(out["rejected"], columns=["source_path", "reason", "detail"]),
     )
 
 
 _DOC_COLUMNS = list(schemas.Documents.to_schema().columns)
 
 
+#: Documents per row group of `documents.parquet` (bounded memory while ingesting).
+ROW_GROUP_DOCUMENTS = 2048
+#: What ingest's output depends on besides the raw files.
+CODE = ("stages/ingest.py", "headers.py", "lexicons/publishers.yaml")
+
+
 def run(raw_dir: Path, stage_dir: Path) -> tuple[int, int]:
-    """Write `documents.parquet` and `rejected.parquet` to `stage_dir`; return their counts."""
-    docs, rej = ingest(raw_dir)
-    write_table(docs, "documents", stage_dir / "documents.parquet")
-    write_table(rej, "rejected", stage_dir / "rejected.parquet")
-    log.info("ingest documents=%d rejected=%d", len(docs), len(rej))
-    return len(docs), len(rej)
+    """Write `documents.parquet` and `rejected.parquet` to `stage_dir`; return their counts.
+
+    Streams (row groups of `ROW_GROUP_DOCUMENTS`). When no raw file was added, removed or
+    modified (names, sizes and modification times) since the last run, and the outputs are
+    as that run left them, nothing is read again.
+    """
+    files = list_raw_files(raw_dir)
+    outputs = [stage_dir / "documents.parquet", stage_dir / "rejected.parquet"]
+    manifest = StageManifest(stage_dir, "ingest", outputs)
+    inputs = f"{raw_dir.resolve()}:{stat_fingerprint(files, raw_dir)}:{code_fingerprint(*CODE)}"
+    done = manifest.fresh(inputs)
+    if done is not None:
+        log.info("ingest documents=%d rejected=%d (raw files unchanged)", *done)
+        return int(done[0]), int(done[1])
+    manifest.forget()
+    with (
+        TableWriter("documents", outputs[0], row_group_size=ROW_GROUP_DOCUMENTS) as docs,
+        TableWriter("rejected", outputs[1]) as rejected,
+    ):
+        writers = {"documents": docs, "rejected": rejected}
+        for table, row in iter_ingest(raw_dir, files):
+            writers[table].add([row])
+    manifest.record(inputs, [docs.rows, rejected.rows])
+    log.info("ingest documents=%d rejected=%d", docs.rows, rejected.rows)
+    return docs.rows, rejected.rows
 
 
 __all__ = ["MAX_BYTES", "Rejection", "ingest", "read_document", "run"]

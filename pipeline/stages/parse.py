@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import headers, sentences
-from pipeline.io import atomic_path, read_table
+from pipeline.io import StageManifest, atomic_path, code_fingerprint, stat_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,42 @@ def parse(documents: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SENTENCE_SCHEMA.names)
 
 
+#: Documents parsed at a time (one row group of `sentences.parquet` each).
+BATCH_DOCUMENTS = 2048
+#: What parse's output depends on besides `documents.parquet`.
+CODE = ("stages/parse.py", "sentences.py", "headers.py", "lexicons/abbreviations.yaml")
+
+
 def run(stage_dir: Path) -> int:
-    """Read `documents.parquet`, write `sentences.parquet`; return the sentence count."""
-    sents = parse(read_table(stage_dir / "documents.parquet"))
-    with atomic_path(stage_dir / "sentences.parquet") as tmp:
-        table = pa.Table.from_pandas(sents, schema=SENTENCE_SCHEMA, preserve_index=False)
-        pq.write_table(table.replace_schema_metadata(None), tmp, compression="zstd")
-    log.info("parse sentences=%d", len(sents))
-    return len(sents)
+    """Read `documents.parquet`, write `sentences.parquet`; return the sentence count.
+
+    Streams, `BATCH_DOCUMENTS` documents at a time. Skipped when `documents.parquet` and
+    `sentences.parquet` are as the last run left them.
+    """
+    source = stage_dir / "documents.parquet"
+    target = stage_dir / "sentences.parquet"
+    manifest = StageManifest(stage_dir, "parse", [target])
+    inputs = f"{stat_fingerprint([source])}:{code_fingerprint(*CODE)}"
+    done = manifest.fresh(inputs)
+    if done is not None:
+        log.info("parse sentences=%d (documents unchanged)", done)
+        return int(done)
+    manifest.forget()
+    n = 0
+    with (
+        atomic_path(target, keep_identical=True) as tmp,
+        pq.ParquetWriter(tmp, SENTENCE_SCHEMA, compression="zstd") as w,
+    ):
+        for batch in pq.ParquetFile(source).iter_batches(
+            batch_size=BATCH_DOCUMENTS, columns=["doc_id", "text"]
+        ):
+            sents = parse(batch.to_pandas())
+            table = pa.Table.from_pandas(sents, schema=SENTENCE_SCHEMA, preserve_index=False)
+            w.write_table(table.replace_schema_metadata(None))
+            n += len(sents)
+    manifest.record(inputs, n)
+    log.info("parse sentences=%d", n)
+    return n
 
 
 def read_sentences(stage_dir: Path) -> dict[str, tuple[tuple[int, int], ...]]:

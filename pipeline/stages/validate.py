@@ -7,6 +7,7 @@ the column, the check and the rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -16,7 +17,13 @@ import pandas as pd
 import pandera.errors
 
 import schemas
-from pipeline.io import atomic_path, read_table
+from pipeline.io import (
+    StageManifest,
+    atomic_path,
+    code_fingerprint,
+    read_table,
+    stat_fingerprint,
+)
 from pipeline.release import sha256_file
 
 log = logging.getLogger(__name__)
@@ -115,10 +122,28 @@ def validate(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     return failures
 
 
+def _code() -> str:
+    """Fingerprint of what decides validity: this stage and the schemas."""
+    h = hashlib.sha256(code_fingerprint("stages/validate.py").encode())
+    for path in sorted(Path(schemas.__file__).resolve().parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def run(stage_dir: Path) -> dict[str, int]:
     """Validate the stage tables; write `validation.json` (with the checksum of each table
     validated, so publish can refuse a table changed since); raise `ValidationFailed` on
     failure."""
+    paths = [stage_dir / f"{name}.parquet" for name in schemas.TABLES]
+    manifest = StageManifest(stage_dir, "validate", [])
+    inputs = f"{stat_fingerprint(paths)}:{_code()}"
+    done = manifest.fresh(inputs)
+    if done is not None:  # these very files passed: write their report again
+        with atomic_path(stage_dir / "validation.json") as tmp:
+            tmp.write_text(json.dumps(done, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        log.info("validate ok (tables unchanged since they were validated)")
+        return dict(done["rows"])
+    manifest.forget()
     tables = {name: read_table(stage_dir / f"{name}.parquet") for name in schemas.TABLES}
     failures = validate(tables)
     rows = {name: len(df) for name, df in tables.items()}
@@ -133,5 +158,6 @@ def run(stage_dir: Path) -> dict[str, int]:
         tmp.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if failures:
         raise ValidationFailed(failures)
+    manifest.record(inputs, report)
     log.info("validate ok %s", " ".join(f"{k}={v}" for k, v in rows.items()))
     return rows
