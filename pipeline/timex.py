@@ -33,6 +33,7 @@ Conventions (documented here, tested in `tests/golden/timex.jsonl`):
 from __future__ import annotations
 
 import calendar
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,14 +156,13 @@ def _lexicon() -> dict[str, Any]:
 
 
 def _alt(words: Any) -> str:
-    """Alternation of lexicon words, longest first, spaces as flexible blanks."""
-    items = sorted({str(w) for w in words}, key=lambda w: (-len(w), w))
-    return "|".join(re.escape(w).replace(r"\ ", _S) for w in items)
+    """Alternation of lexicon words (a prefix tree, longest first), spaces as flexible blanks."""
+    return _trie(words, space=_S)
 
 
 def _cased(words: Any) -> str:
     """Lexicon words (months, weekdays) for the lower-cased text: case is checked later."""
-    return "|".join(sorted({str(w).lower() for w in words}, key=lambda w: (-len(w), w)))
+    return _trie(str(w).lower() for w in words)
 
 
 _S = r"[ \t\u00a0]+"  # blanks inside an expression (no line breaks)
@@ -208,10 +208,163 @@ _RULE_FIRST_WORDS = [
 ]
 
 
+_LEXICON_WORD_LISTS = ("months", "month_abbreviations", "weekdays", "seasons", "numbers", "tens",
+    "ordinals", "units", "relative_days", "relative_shift", "parts", "year_parts_relative",
+    "present_markers", "set_words", "vague_quantities", "vague_periods", "anaphoric_years",
+    "decade_words")  # fmt: skip
+
+
+def _trie(words: Any, space: str = " ") -> str:
+    """A regular expression matching exactly the given words, factored as a prefix tree.
+
+    The regex engine tries the alternatives of a group one by one; sharing prefixes makes a
+    failing position cost a few character tests instead of one per word.
+    """
+    root: dict[str, Any] = {}
+    for w in {str(x) for x in words}:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [
+            (space if ch == " " else re.escape(ch)) + emit(sub)
+            for ch, sub in sorted(node.items())
+            if ch
+        ]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return emit(root)
+
+
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+class _Unknown(Exception):
+    """The first words of a rule cannot be listed: the rule is tried at every word."""
+
+
+def _first_words(pattern: str, limit: int = 5000) -> frozenset[str] | None:
+    """The letter runs a match of `pattern` can start with ("" = a non-letter first).
+
+    Walks the parse tree of the standard `re` module (lower-case patterns); None when the
+    set is open-ended or too large, or the parser is unavailable.
+    """
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        c: Any = importlib.import_module("re._constants")
+        tree = list(parser.parse(pattern))
+    except Exception:  # pragma: no cover - another Python: every rule is tried everywhere
+        return None
+    out: set[str] = set()
+    Frame = tuple[list[Any], int]
+
+    def chars_of(av: Any) -> set[str]:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is c.LITERAL:
+                chars.add(chr(iav))
+            elif iop is c.RANGE:
+                chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
+            elif iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, c.CATEGORY_SPACE):
+                chars.add("0")
+            else:
+                raise _Unknown
+        return chars
+
+    def walk(stack: tuple[Frame, ...], word: str) -> None:
+        if len(out) > limit:
+            raise _Unknown
+        while stack and stack[-1][1] >= len(stack[-1][0]):
+            stack = stack[:-1]
+        if not stack:
+            out.add(word)
+            return
+        items, i = stack[-1]
+        rest = (*stack[:-1], (items, i + 1))
+        op, av = items[i]
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            walk(rest, word)
+        elif op is c.LITERAL:
+            ch = chr(av)
+            if ch in _LETTERS:
+                walk(rest, word + ch)
+            else:
+                out.add(word)
+        elif op is c.IN:
+            chars = chars_of(av)
+            letters = chars & _LETTERS
+            if len(letters) > 4:
+                raise _Unknown
+            for ch in sorted(letters):
+                walk(rest, word + ch)
+            if chars - _LETTERS:
+                out.add(word)
+        elif op is c.BRANCH:
+            for seq in av[1]:
+                walk((*rest, (list(seq), 0)), word)
+        elif op is c.SUBPATTERN:
+            walk((*rest, (list(av[-1]), 0)), word)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, hi, sub = av
+            if lo == 0:
+                walk(rest, word)
+            if hi == 0:
+                return
+            if hi > 5:  # open-ended: fine when a copy cannot go on with letters
+                probe = _first_words_of_tree(list(sub), c)
+                if probe is None or any(probe):
+                    raise _Unknown
+                walk((*rest, (list(sub), 0)), word)
+                return
+            for k in range(max(lo, 1), hi + 1):
+                walk((*rest, (list(sub) * k, 0)), word)
+        else:
+            raise _Unknown
+
+    try:
+        walk(((tree, 0),), "")
+    except (_Unknown, RecursionError):
+        return None
+    return frozenset(out)
+
+
+def _first_words_of_tree(items: list[Any], c: Any) -> set[str] | None:
+    """Can a match of the sub-pattern `items` start with a letter? ({""} = no; None = maybe)."""
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op is c.LITERAL:
+            return {chr(av)} if chr(av) in _LETTERS else {""}
+        if op is c.IN:
+            try:
+                chars = {
+                    chr(iav) if iop is c.LITERAL else "0"
+                    for iop, iav in av
+                    if iop is c.LITERAL
+                    or (iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, c.CATEGORY_SPACE))
+                }
+            except Exception:  # pragma: no cover
+                return None
+            if len(chars) != len(av) or chars & _LETTERS:
+                return None
+            return {""}
+        return None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Grammar:
-    master: re.Pattern[str]
-    singles: tuple[tuple[str, re.Pattern[str]], ...]
+    anchors: re.Pattern[str]
+    back: re.Pattern[str]
+    dispatch: dict[str, tuple[re.Pattern[str], tuple[str, ...]]]
+    singles: dict[str, re.Pattern[str]]
     months: dict[str, int]
     weekdays: dict[str, int]
     seasons: dict[str, tuple[int, int]]
@@ -458,36 +611,57 @@ def _grammar() -> _Grammar:
     for name, body in rules:
         body = body.replace("(?P<@", f"(?P<{name}__").replace("(?P=@", f"(?P={name}__")
         parts.append(f"(?P<{name}>{body})")
-    # Gate: a match can only start at a word start whose word can open a rule; testing it
-    # first lets the engine skip most positions at once.
-    firsts: set[str] = set(_RULE_FIRST_WORDS)
-    for key in ("months", "month_abbreviations", "weekdays", "seasons", "numbers", "tens",
-                "ordinals", "relative_days", "relative_shift", "parts", "year_parts_relative",
-                "present_markers", "set_words", "vague_quantities"):  # fmt: skip
-        for w in lx[key]:
-            firsts.add(re.split(r"[\s-]", str(w).lower())[0])
-    # Every expression also holds an anchor (a digit, a month, a unit, a relative word...)
-    # within its first words.
-    anchors: set[str] = {"centuries", "now", "century", "annum"}
+    names = tuple(name for name, _ in rules)
+    singles = {name: re.compile(part) for name, part in zip(names, parts, strict=True)}
+
+    # Anchors: every expression holds one (a number, a month, a weekday, a unit, a relative
+    # or present word...) within its first words. One scan finds them; the rules are then
+    # tried only at the anchor and at the words just before it that can open an expression.
+    anchors: set[str] = {"centuries", "now", "century", "annum", "quarter", "half", "recent"}
     for key in ("months", "month_abbreviations", "weekdays", "seasons", "units"):
         anchors.update(str(w).lower() for w in lx[key])
     anchors.update(str(w).lower() + "s" for w in lx["units"])
-    for key in ("relative_days", "present_markers", "set_words", "year_parts_relative"):
+    for key in ("relative_days", "present_markers", "set_words", "year_parts_relative",
+                "anaphoric_years", "decade_words"):  # fmt: skip
         for w in lx[key]:
             anchors.add(re.split(r"[\s-]", str(w).lower())[-1])
-    anchor = rf"(?:\d|[xvi]+\b|(?:{_alt(anchors)})(?![a-z]))"
-    gate = (
-        rf"(?<![a-z0-9])(?=\d|[qh][1-4]|[xvi]+\b|(?:{_alt(anchors)})(?![a-z])"
-        rf"|(?:{_alt(firsts - anchors)})(?![a-z])(?:[^\s-]*[\s-]+){{1,5}}?{anchor})"
+    anchor_rx = re.compile(
+        rf"(?<![a-z0-9])(?:\d+|[qh][1-4](?![a-z0-9])|['’]\d0s|(?:{_trie(anchors)})(?![a-z]))"
     )
-    master = re.compile(gate + "(?:" + "|".join(parts) + ")")
+    # Words that may stand inside an expression before its anchor: the literal words of the
+    # rules and of the lexicon.
+    inner: set[str] = set(_RULE_FIRST_WORDS)
+    for body in parts:
+        inner.update(w for w in re.findall(r"(?<![\\?<a-z])[a-z]{2,}", body))
+    for key in _LEXICON_WORD_LISTS:
+        for w in lx[key]:
+            inner.update(re.split(r"[\s-]+", str(w).lower()))
+    inner.update(("a", "an", "i", "v", "x", "c"))
+    inner.discard("")
+    # Matched on the reversed text before an anchor: the chain of such words that ends there.
+    back_rx = re.compile(
+        rf"(?:[^a-z0-9\n]{{1,3}}(?:{_trie(w[::-1] for w in inner)}|(?:ts|dn|dr|ht)?\d+"
+        rf"|(?:ht)?[xvi]+)(?![a-z0-9]))+"
+    )
+    # Dispatch: the rules that can start with a given first word ("" = a digit or a sign),
+    # in priority order; a rule whose first words cannot be listed is tried at every word.
+    firsts = [_first_words(part) for part in parts]
+    vocab: set[str] = set().union(*(f for f in firsts if f is not None))
+    dispatch: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+    for w in sorted(vocab | {"*"}):
+        idx = [i for i, f in enumerate(firsts) if f is None or w in f]
+        if idx:
+            dispatch[w] = (
+                re.compile("|".join(parts[i] for i in idx)),
+                tuple(names[i] for i in idx),
+            )
 
     sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
     return _Grammar(
-        master=master,
-        singles=tuple(
-            (name, re.compile(part)) for (name, _), part in zip(rules, parts, strict=True)
-        ),
+        anchors=anchor_rx,
+        back=back_rx,
+        dispatch=dispatch,
+        singles=singles,
         months={k: v for k, v in month_map.items()},
         weekdays=weekdays,
         seasons=seasons,
@@ -1193,11 +1367,6 @@ _RESOLVERS: dict[str, _Resolver] = {
 # --------------------------------------------------------------------------------------
 
 
-def _single_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Each rule of the master expression compiled alone (for the rejection fallback)."""
-    return _grammar().singles
-
-
 _ASCII_LOWER = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 )  # keeps every index: the grammar runs on the lower-cased text
@@ -1231,38 +1400,67 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
     if prefer not in PREFERS:
         raise ValueError(f"prefer must be one of {PREFERS}, not {prefer!r}")
     g = _grammar()
-    search = g.master.search
-    low = text.translate(_ASCII_LOWER)
+    low = text.lower()
+    if len(low) != len(text):  # a few non-ASCII capitals lower-case to two characters
+        low = text.translate(_ASCII_LOWER)
     out: list[Timex] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        m = search(low, pos)
-        if m is None:
-            break
-        tx = _from_match(g, m, text, ref, prefer)
-        if tx is None:
-            # Rejected: try the later rules at the same position, then move on by one.
-            p = m.start()
-            tx = _fallback(g, m.lastgroup or "", text, low, p, ref, prefer)
-            if tx is None:
-                pos = p + 1
-                continue
-        out.append(tx)
-        pos = tx.end
+    anchors = [m.start() for m in g.anchors.finditer(low)]
+    pos = 0  # end of the last expression
+    tried = 0  # every start before this has been tried
+    i, n = 0, len(anchors)
+    while i < n:
+        a = anchors[i]
+        if a < pos:
+            i += 1
+            continue
+        lo = max(pos, tried, a - _LOOKBACK)
+        starts: list[int] = []
+        if lo < a:
+            b = g.back.match(low[a - 1 : lo - 1 if lo else None : -1])
+            if b is not None:
+                starts = [w.start() for w in _WORD_START.finditer(low, a - b.end(), a)]
+        starts.append(a)
+        found = None
+        for p in starts:
+            found = _try_at(g, text, low, p, ref, prefer)
+            if found is not None:
+                break
+        if found is None:
+            tried = a + 1
+            i += 1
+            continue
+        out.append(found)
+        pos = found.end
+        tried = found.start + 1
     return out
 
 
-def _fallback(
-    g: _Grammar, rejected: str, text: str, low: str, p: int, ref: date, prefer: str
-) -> Timex | None:
-    seen = False
-    for name, rx in _single_rules():
-        if not seen:
-            seen = name == rejected
-            continue
-        m = rx.match(low, p)
-        if m is not None:
-            tx = _from_match(g, m, text, ref, prefer)
+_LOOKBACK = 60  # characters before an anchor where an expression may begin
+_WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9'’]")
+_FIRST_WORD = re.compile(r"[a-z]+")
+
+
+def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> Timex | None:
+    """The expression starting at `p`: the first rule (in priority order) that matches there
+    and whose resolver accepts the match."""
+    w = _FIRST_WORD.match(low, p)
+    entry = g.dispatch.get(w.group() if w is not None else "", g.dispatch.get("*"))
+    if entry is None:
+        return None
+    rx, names = entry
+    m = rx.match(low, p)
+    if m is None:
+        return None
+    tx = _from_match(g, m, text, ref, prefer)
+    if tx is not None:
+        return tx
+    # Rejected: try the later rules at the same position.
+    rejected = m.lastgroup or ""
+    k = names.index(rejected) + 1 if rejected in names else len(names)
+    for name in names[k:]:
+        m2 = g.singles[name].match(low, p)
+        if m2 is not None:
+            tx = _from_match(g, m2, text, ref, prefer)
             if tx is not None:
                 return tx
     return None
