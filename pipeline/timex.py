@@ -28,6 +28,25 @@ Conventions (documented here, tested in `tests/golden/timex.jsonl`):
 - Present markers ("currently", "to date") resolve to the reference year (kind "present").
 - Durations and sets carry no dates (precision "unknown").
 - Weeks ("last week") are day-precision intervals Monday..Sunday.
+- "the day before" / "the previous day" assume the reference date (the day before `ref`).
+- "the summer of 2019" keeps its months (2019-06/2019-08, precision month): the season is
+  what the text fixes; a reader wanting one partial date takes the common year.
+- Decades also in short and word forms: "the '90s", "the mid-'90s" ('20s-'90s are the 1900s,
+  '00s and '10s this century), "the (late) nineties" (the word needs "the" or a part).
+- Vague stretches before the reference date ("in recent years", "over the past few
+  years", "over the years") are kind "range" with no dates: the text fixes no interval.
+- Anaphoric times ("the following year", "the same year", "that year", "a year earlier")
+  are kind "date" with no dates: the caller resolves them from the context, if it can.
+- "for" before a month or a date is a date ("planned for December", "scheduled for March
+  2025"), not a duration.
+- After a temporal preposition ("in", "since", "during", ...) a plausible 4-digit number
+  (1800-2100) is a year whatever word follows ("signed in 1998 opened a new stage"), unless
+  a count word of the lexicon follows ("in 2000 tonnes").
+
+Matching: one scan finds the anchors (numbers, months, weekdays, units, relative and
+present words); the rules are tried only at an anchor and at the words before it that can
+stand inside an expression, and at each such word only the rules that can start with that
+word (computed once from the rules' parse trees).
 """
 
 from __future__ import annotations
@@ -375,6 +394,8 @@ class _Grammar:
     parts: dict[str, str]
     year_parts_relative: dict[str, str]
     year_prev_words: frozenset[str]
+    temporal_prepositions: frozenset[str]
+    decade_words: dict[str, int]
     after_year_words: frozenset[str]
     sentence_start_year_words: frozenset[str]
     count_words: frozenset[str]
@@ -495,9 +516,23 @@ def _grammar() -> _Grammar:
             rf"(?P<@y>(?:1\d|20|21)\d0)['’]?s)\b",
         ),
         (
+            "decade_short",
+            rf"(?:{in_})?(?P<@core>(?:(?:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
+            rf"['’](?P<@d>\d)0s|(?:(?:(?:the){_S})?(?P<@p2>{part})(?:{_S0}-{_S0}|{_S})"
+            rf"|(?:the){_S})(?P<@w>{_alt(lx['decade_words'])}))(?![\w'’])",
+        ),
+        (
             "century",
             rf"(?:{in_})?(?P<@core>(?:(?:the){_S})?(?:(?P<@p>{part})(?:{_S0}-{_S0}|{_S}))?"
             rf"(?P<@c>{ordw}|{ordn}|{roman}){_S}(?:century))\b",
+        ),
+        (
+            "vague_period",
+            rf"(?P<@core>(?:{_alt(lx['vague_periods'])}))(?![\w-])",
+        ),
+        (
+            "anaphoric",
+            rf"(?P<@core>(?:{_alt(lx['anaphoric_years'])}))(?![\w-])",
         ),
         (
             "rolling",
@@ -583,7 +618,8 @@ def _grammar() -> _Grammar:
         ),
         (
             "month_ctx",
-            rf"(?P<@prep>(?:in|of|since|until|till|by|from|during|through|last|next|this)){_S}"
+            rf"(?P<@prep>(?:in|of|since|until|till|by|from|during|through|for|last|next|this))"
+            rf"{_S}"
             rf"(?P<@core>(?P<@m>{month_full}))(?![ \t]+(?:be|have|not)\b)",
         ),
         (
@@ -672,6 +708,8 @@ def _grammar() -> _Grammar:
         parts={_norm(str(k)): str(v) for k, v in lx["parts"].items()},
         year_parts_relative={_norm(str(k)): str(v) for k, v in lx["year_parts_relative"].items()},
         year_prev_words=frozenset(_norm(str(w)) for w in lx["year_prepositions"]),
+        temporal_prepositions=frozenset(str(w).lower() for w in lx["temporal_prepositions"]),
+        decade_words={str(k).lower(): int(v) for k, v in lx["decade_words"].items()},
         after_year_words=frozenset(str(w).lower() for w in lx["after_year_words"]),
         sentence_start_year_words=frozenset(
             str(w).lower() for w in lx["sentence_start_year_words"]
@@ -783,6 +821,9 @@ _SENT_START = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"”’)])[ \t\u00a0\"“‘(]*
 _NEXT_WORD = re.compile(r"[ \t\u00a0]*([A-Za-z][\w'’-]*|[%‰])")
 
 
+_YEAR_SPAN = (1800, 2100)  # plausible years after a temporal preposition
+
+
 def _year_ok(c: _Ctx, s: int, e: int, *, strength: str = "bare") -> bool:
     """Is the 4-digit number at text[s:e] a year? (the general bare-year rule).
 
@@ -806,6 +847,8 @@ def _year_ok(c: _Ctx, s: int, e: int, *, strength: str = "bare") -> bool:
     pm = _PREV_WORD.search(before)
     prev = pm.group(1) if pm else ""
     initial_in = prev == "In" and pm is not None and _SENT_START.search(before[: pm.start(1)])
+    if prev.lower() in g.temporal_prepositions and _YEAR_SPAN[0] <= int(text[s:e]) <= _YEAR_SPAN[1]:
+        return True  # "signed in 1998 opened a new stage": a year even before a verb
     if nxt and nxt[0].islower() and nxt.lower() not in g.after_year_words and not initial_in:
         return False
     if strength == "strong":
@@ -1000,6 +1043,27 @@ def _r_decade(c: _Ctx) -> _Res | None:
     else:
         a, b = y, y + 9
     return _year_res(a, b)
+
+
+def _r_decade_short(c: _Ctx) -> _Res | None:
+    """ "the '90s" (the 1920s-1990s; "'00s" and "'10s" are this century), "the nineties"."""
+    d, w = c.get("d"), c.get("w")
+    if d is not None:
+        y = (1900 if d >= "2" else 2000) + 10 * int(d)
+    else:
+        y = c.g.decade_words[_norm(w or "")]
+    a, b = _decade_part(y, _part(c.g, c.get("p") or c.get("p2")))
+    return _year_res(a, b)
+
+
+def _decade_part(y: int, p: str | None) -> tuple[int, int]:
+    if p == "early":
+        return y, y + 3
+    if p == "mid":
+        return y + 3, y + 6
+    if p == "late":
+        return y + 7, y + 9
+    return y, y + 9
 
 
 def _r_century(c: _Ctx) -> _Res | None:
@@ -1321,7 +1385,13 @@ def _r_year(c: _Ctx) -> _Res | None:
 
 
 # Rules without dates (kind, resolver ignored).
-_DATELESS = {"set": "set", "duration": "duration", "duration_adj": "duration"}
+_DATELESS = {
+    "set": "set",
+    "duration": "duration",
+    "duration_adj": "duration",
+    "vague_period": "range",
+    "anaphoric": "date",
+}
 
 _RESOLVERS: dict[str, _Resolver] = {
     "iso": _r_iso,
@@ -1338,6 +1408,7 @@ _RESOLVERS: dict[str, _Resolver] = {
     "quarter_words": _r_quarter_words,
     "quarter_code": _r_quarter_code,
     "decade": _r_decade,
+    "decade_short": _r_decade_short,
     "century": _r_century,
     "rolling": _r_rolling,
     "ago": _r_ago,
