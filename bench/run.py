@@ -55,6 +55,29 @@ GOALS = {
 # --- measuring ------------------------------------------------------------------------------
 
 
+def snapshot(work: Path, code: str) -> Path:
+    """A copy of the code the builds run (`pipeline/`, `schemas/`): edits made to the tree
+    while the benchmark runs do not reach it. `code="head"`: the last commit; `"worktree"`:
+    the files as they are now."""
+    src = work / "src"
+    src.mkdir(parents=True)
+    if code == "head":
+        archive = subprocess.run(
+            ["git", "archive", "HEAD", "pipeline", "schemas"], cwd=REPO, capture_output=True
+        )
+        if archive.returncode == 0:
+            subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+            return src
+        print("bench: not a git checkout; using the working tree", flush=True)
+    for package in ("pipeline", "schemas"):
+        shutil.copytree(REPO / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return src
+
+
+#: Where the builds import `pipeline` from (set by `bench`).
+SOURCE: dict[str, Path] = {}
+
+
 def run_measured(args: list[str], *, log: Path) -> dict[str, float]:
     """Run a command; its wall time, CPU time (user + system, with its children) and peak RSS.
 
@@ -64,7 +87,9 @@ def run_measured(args: list[str], *, log: Path) -> dict[str, float]:
     with log.open("ab") as out:
         out.write(f"$ {' '.join(args)}\n".encode())
         out.flush()
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        src = SOURCE.get("src", REPO)
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=src, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -214,15 +239,25 @@ def machine() -> dict[str, Any]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def bench(n: int, seed: int, workers: int, work: Path, sample: int, dask: bool) -> dict[str, Any]:
+def bench(
+    n: int, seed: int, workers: int, work: Path, sample: int, dask: bool, code: str
+) -> dict[str, Any]:
     log = work / "bench.log"
+    SOURCE["src"] = snapshot(work, code)
     raw, small = work / "raw", work / "raw_small"
     print(f"bench: generating {n} documents in {raw}", flush=True)
     generate(raw, n, seed=seed)
     generate(small, max(1, n // 10), seed=seed)
     corpus = corpus_stats(raw)
     words, mb = corpus["words"], corpus["bytes"] / 1e6
-    result: dict[str, Any] = {"machine": machine(), "n": n, "seed": seed, "corpus": corpus}
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "n": n,
+        "seed": seed,
+        "code": code,
+        "commit": _commit(),
+        "corpus": corpus,
+    }
 
     print("bench: full build, 1 process, cold cache", flush=True)
     out1 = work / "out1"
@@ -284,6 +319,11 @@ def bench(n: int, seed: int, workers: int, work: Path, sample: int, dask: bool) 
     return result
 
 
+def _commit() -> str | None:
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def goals(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
     peak = max(r["full_build"]["peak_rss_mb"], r.get("parallel_build", {}).get("peak_rss_mb", 0))
     measured = {
@@ -310,6 +350,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']};"
         f" load average at start {m['load_average_at_start']}.",
+        f"Code: {r['code']} at commit {(r.get('commit') or 'unknown')[:12]}.",
         f"Corpus: {c['documents']:,} synthetic documents (seed {r['seed']}), "
         f"{c['words']:,} words, {c['bytes'] / 1e6:.1f} MB.",
         "",
@@ -365,14 +406,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=200, help="documents for quantulum3")
     parser.add_argument("--work", default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask executor run")
+    parser.add_argument(
+        "--code",
+        choices=("worktree", "head"),
+        default="worktree",
+        help="build with the files as they are (default) or as last committed",
+    )
     parser.add_argument("--results", default=str(REPO / "bench" / "results.json"))
     parser.add_argument("--markdown", default=str(REPO / "bench" / "RESULTS.md"))
     args = parser.parse_args(argv)
-    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kzru-bench-"))
+    work = Path(args.work).resolve() if args.work else Path(tempfile.mkdtemp(prefix="kzru-bench-"))
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    result = bench(args.n, args.seed, args.workers, work, args.sample, not args.no_dask)
+    result = bench(args.n, args.seed, args.workers, work, args.sample, not args.no_dask, args.code)
     Path(args.results).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)
     Path(args.markdown).write_text(text, encoding="utf-8")
