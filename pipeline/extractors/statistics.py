@@ -45,6 +45,52 @@ _OF_NP = re.compile(r"\s+of\s+((?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3})")
 _PERIOD_BREAK = re.compile(
     r";|\s—\s|,\s+(?:and|but|while|whereas|against|compared)\b|\band\s+in\b", re.I
 )
+_BASELINE_BEFORE = re.compile(
+    r"(?:\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|than|against|versus|vs\.?"
+    r"|relative\s+to|exceed(?:s|ed)?|surpass(?:es|ed)?)\s+(?:[a-z]+\s+){0,4}"
+    r"|\bsame\s+(?:period|time|months?|quarter|half|date)\s+(?:of\s+|in\s+)?)$",
+    re.I,
+)
+_REPORTED = re.compile(
+    r"\b(?:said|says|reported|reports|announced|released|published|stated|noted|told|wrote"
+    r"|declared|informed|added|posted)\s+(?:(?:earlier|later|today|here)\s+)?(?:on|at)?\s*$",
+    re.I,
+)  # `the statement released on Dec. 6`: when it was said, not what the number counts
+_ATTRIBUTE_BEFORE = re.compile(
+    r"\bwith\s+(?:a|an|the)\s+(?:total\s+)?(?:length|capacity|area|population|depth|height"
+    r"|width|size)\s+of\s+$",
+    re.I,
+)
+_FROM_TERM = re.compile(r"\bfrom\s+[^;:]{0,40}?\b(?:in|of|during)\s+(?:the\s+)?$", re.I)
+_BASELINE_AFTER = re.compile(
+    r"[’']s\s+(?:level|figures?|results?|volumes?|indicators?|numbers?)\b", re.I
+)
+_RATE_AFTER = re.compile(
+    r"(?:\s+of\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?\s*(?:per\s+(?:annum|year|month|day)"
+    r"|an?\s+(?:year|month|day)|annually|yearly|each\s+year|every\s+year|/\s?(?:year|yr)"
+    r")\b",
+    re.I,
+)
+_TO_VALUE = re.compile(r"\bto\s+(?:\S+\s+)?$")
+_FROM = re.compile(r"\bfrom\b", re.I)
+_LIST_BEFORE = re.compile(
+    r"(?:,|\band|\bincluding|\bof\s+whom|\bof\s+which|\bof\s+them)\s+"
+    r"(?:(?:more\s+than|over|about|around|nearly|almost|some|up\s+to)\s+)?$",
+    re.I,
+)
+_LIST_GAP = 80  # characters from a counted noun phrase to a bare number continuing its list
+_WHOLE_BEFORE = re.compile(r"\b(?:out\s+of|among|of\s+the)\s+$", re.I)
+
+
+def _list_gap(text: str, s0: int, prev: _Cand) -> int:
+    """How far a bare number may follow the count it continues: further after a whole
+    (`out of 900 businessmen who gathered in Astana ..., 400 are from Russia`)."""
+    whole = _WHOLE_BEFORE.search(text, max(s0, prev.start - 12), prev.start)
+    return 2 * _LIST_GAP if whole else _LIST_GAP
+
+
+_FRONTED = 30  # characters from the sentence start within which a time fronts the sentence
+_SUCH = re.compile(r"[ \t]+such(?=[ \t]+[a-z])")
 _CUE_WINDOW = 160  # characters around a number where its cue words are sought
 _ELLIPSIS = re.compile(r"\b(?:of\s+which|of\s+whom|of\s+them|among\s+them)\s*,?\s*$")
 _HEADER = re.compile(r"\s*date\s+\d{4}-\d{2}-\d{2}\s")
@@ -120,6 +166,15 @@ class _Lex:
     number_of: re.Pattern[str]
     number_of_verb: re.Pattern[str]
     np_stop: frozenset[str]
+    physical_words: re.Pattern[str]
+    physical_lower: dict[str, tuple[str, float]]
+    share_measures: frozenset[str]
+    people_roles: re.Pattern[str]
+    people_role_map: dict[str, str]
+    population_of: re.Pattern[str]
+    change_amount: re.Pattern[str]
+    change_amount_map: dict[str, str]
+    pair_gap: re.Pattern[str]
 
 
 def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +229,8 @@ def _lex() -> _Lex:
         for m, spec in meas["direction"].items()
     }
     ident = [re.escape(w) for w in excl["identifier_before"]]
+    role_map = {_norm(w): m for m, words in meas["people_roles"].items() for w in words}
+    amount_map = {_norm(w): d for d, words in meas["change_amount"].items() for w in words}
     return _Lex(
         cur_prefix=re.compile(rf"(?<![A-Za-z])(?:{_alt(list(cur_prefix_map), spaces=False)})\s?$"),
         cur_prefix_map=cur_prefix_map,
@@ -222,6 +279,31 @@ def _lex() -> _Lex:
             re.I,
         ),
         np_stop=frozenset(w.lower() for w in excl["np_stop_words"]),
+        physical_words=re.compile(
+            rf"[\s-]?(?P<u>{_alt([w for w in physical_map if len(w) > 3 and w[0].isalpha()])})"
+            r"(?![\w³])",
+            re.I,
+        ),
+        physical_lower={k.lower(): v for k, v in physical_map.items() if len(k) > 3},
+        share_measures=frozenset(meas["share_measures"]),
+        people_roles=re.compile(rf"\b(?:{_alt(list(role_map))})\b", re.I),
+        people_role_map=role_map,
+        population_of=re.compile(
+            rf"\b(?:{_alt(meas['population_nouns'])})\s+of\s+"
+            rf"(?:(?:{_alt(list(quals['before']))})\s+)?$",
+            re.I,
+        ),
+        change_amount=re.compile(
+            rf"\b(?P<w>{_alt(list(amount_map))})\s+"
+            rf"(?:(?:is|was|were|will\s+be|of|by|amounted\s+to|made|totalled|totaled)\s+)?"
+            rf"(?:(?:{_alt(list(quals['before']))})\s+)?$",
+            re.I,
+        ),
+        change_amount_map=amount_map,
+        pair_gap=re.compile(
+            rf"\s+(?:out\s+)?of\s+(?:(?:the|a)\s+)?(?:total\s+(?:of\s+)?)?"
+            rf"(?:(?:{_alt(list(quals['before']))})\s+)?"
+        ),
     )
 
 
@@ -304,6 +386,13 @@ def _date_adjacent(text: str, n: Number, s0: int, e0: int) -> bool:
     )
 
 
+_IRREGULAR_PLURALS = frozenset(("people", "children", "staff", "media", "personnel", "cattle"))
+
+
+def _plural_word(word: str) -> bool:
+    return word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith("ss"))
+
+
 def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None, bool] | None:
     """The counted noun phrase at `pos`: (start, end, head, fallback) or None.
 
@@ -321,9 +410,9 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
             break
         w = m.group(1)
         low = w.lower()
-        if low == "and" and words and text[words[-1][0]].isupper():
+        if low == "and" and words and text[words[-1][0]].isupper() and head is None:
             nxt = tok.match(text, m.end(), e0)
-            if nxt is not None and nxt.group(1)[0].isupper():  # `Russian and Kazakh students`
+            if nxt is not None:  # `Russian and Kazakh students`, `Russian and joint ventures`
                 p = m.end()
                 continue
         if low in lex.np_stop:
@@ -341,6 +430,8 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
             if iso and low != (country_iso3(w[:-1]) or "").lower():
                 found = _Head("people", "people")
         if found is not None:
+            if head is not None and _plural_word(words[head[0]][2]):
+                break  # `companies visit`: a plural head is not a modifier
             head = (len(words) - 1, found)
             continue
         if head is not None:
@@ -379,6 +470,7 @@ class _Context:
     ref: date
     cues: list[tuple[int, int, str]]
     cue_ends: list[int]
+    prev_s0: int  # start of the sentence before (== s0 for the first one)
     times: list[_Time] | None = None
 
     def timexes(self) -> list[_Time]:
@@ -454,8 +546,13 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
                     pos = sm.end()
                 else:
                     um = lex.physical.match(text, pos, e0)
+                    factors = lex.physical_map
+                    if um is None:  # `122 Million Tons` in a title
+                        um = lex.physical_words.match(text, pos, e0)
+                        factors = lex.physical_lower
                     if um is not None:
-                        unit, factor = lex.physical_map[um.group("u")]
+                        key = um.group("u")
+                        unit, factor = factors[_norm(key) if factors is lex.physical_lower else key]
                         value *= factor
                         kind = "physical"
                         pos = um.end()
@@ -478,7 +575,8 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
         qualifier = "about"
     cand = _Cand(qstart, pos, n.start, n.end, value, unit, qualifier, kind)
     if kind in ("amount", "physical"):
-        np_ = _np(lex, text, pos, e0)
+        such = _SUCH.match(text, pos, e0) if kind == "amount" else None
+        np_ = _np(lex, text, such.end() if such else pos, e0)
         if np_ is not None:
             a, b, head, _fallback = np_
             np_words = text[a:b].lower().split()
@@ -506,6 +604,10 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
                     cand.end = am.end()
                 return cand
         if kind == "amount":
+            if lex.population_of.search(text, max(s0, qstart - 40), qstart):
+                cand.kind, cand.unit, cand.measure = "count", "people", "population"
+                cand.confidence = 0.7  # `a nation of 20 million`
+                return cand
             if n.scale > 1.0 or n.form == "fraction":
                 cand.unit = "other"
                 cand.confidence = 0.6
@@ -577,6 +679,20 @@ def _nearest_cue(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str, str] | None:
             break
         if s >= c.end and e <= hi:
             return measure, text[s:e]
+    # None in the clause: the last cue of the clause or sentence before
+    # (`Our trade is growing. It increased by 34.4 percent`).
+    clause = lo if lo > ctx.s0 else ctx.s0
+    for m in _CLAUSE_STOP.finditer(text, ctx.s0, c.start):
+        clause = m.end()
+    lo = max(ctx.prev_s0, clause - 2 * _CUE_WINDOW)
+    i = bisect_right(ends, clause) - 1
+    if i >= 0:
+        end = ends[i]
+        while i > 0 and ends[i - 1] == end:
+            i -= 1
+        s, e, measure = hits[i]
+        if s >= lo:
+            return measure, text[s:e]
     return None
 
 
@@ -610,6 +726,11 @@ _DEFAULT_MEASURE = {
 def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
     """Give `c` its measure and subject from the cues of its clause."""
     if c.kind == "count":
+        if c.measure == "people":  # `60,000 citizens study in Russia`: students
+            lo, hi = max(ctx.s0, c.start - 80), min(ctx.e0, c.end + 80)
+            role = lex.people_roles.search(ctx.text, lo, hi)
+            if role is not None:
+                c.measure = lex.people_role_map[_norm(role.group(0))]
         return
     if c.kind == "times":
         text = ctx.text
@@ -638,10 +759,17 @@ def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
             up, down = lex.growth.get(base or "other", lex.growth["other"])
             c.measure = up if change == "up" else down
         else:
-            c.measure = base if base in ("share", "unemployment", "inflation") else "share"
+            c.measure = base if base in lex.share_measures else "share"
             if of is not None:
                 c.subject = of.group(1)
         c.confidence = 0.85 if cue else 0.7
+        return
+    amount = lex.change_amount.search(ctx.text, max(ctx.s0, c.start - 40), c.start)
+    if amount is not None:  # `the growth was $2 billion`: the size of a change
+        up, down = lex.growth.get(base or "other", lex.growth["other"])
+        direction = lex.change_amount_map[_norm(amount.group("w"))]
+        c.measure = up if direction == "up" else down
+        c.confidence = 0.7
         return
     if c.kind == "physical":
         c.measure = base or _DEFAULT_MEASURE.get(c.unit or "", "other")
@@ -655,17 +783,47 @@ def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
     c.confidence = (0.9 if cue else 0.7) if c.kind == "money" else (0.65 if cue else 0.5)
 
 
-def _period(ctx: _Context, c: _Cand) -> _Time | None:
+def _baseline(ctx: _Context, t: _Time) -> bool:
+    """True when `t` is the term of a comparison (`than in 2017`, `compared to the same period
+    last year`, `last year's level`), not the time its sentence's numbers refer to."""
+    text = ctx.text
+    return bool(
+        _BASELINE_BEFORE.search(text, max(ctx.s0, t.start - 40), t.start)
+        or _BASELINE_AFTER.match(text, t.end, ctx.e0)
+        or _REPORTED.search(text, max(ctx.s0, t.start - 30), t.start)
+    )
+
+
+def _period(ctx: _Context, c: _Cand, others: Sequence[_Cand] = ()) -> _Time | None:
+    text = ctx.text
+    if _RATE_AFTER.match(text, c.end, ctx.e0):
+        return None  # `$115 million a year`: a rate has no period of its own
+    if _ATTRIBUTE_BEFORE.search(text, max(ctx.s0, c.start - 40), c.start):
+        return None  # `the border with a length of 7,591 km`: it describes a thing
     best: tuple[int, _Time] | None = None
     for t in ctx.timexes():
         if t.kind not in ("date", "range", "present") or t.date_start is None:
             continue
         gap = c.start - t.end if t.end <= c.start else t.start - c.end
-        if gap < 0:
+        if gap < 0 or _baseline(ctx, t):
             continue
         lo, hi = (t.end, c.start) if t.end <= c.start else (c.end, t.start)
-        if _PERIOD_BREAK.search(ctx.text, lo, hi):
+        if _PERIOD_BREAK.search(text, lo, hi):
+            if t.end > c.start or t.start - ctx.s0 > _FRONTED:
+                continue  # only a time fronting the sentence reaches over a clause break
             gap += 1000
+        if (
+            t.end <= c.start
+            and _TO_VALUE.search(text, lo, hi)
+            and _FROM.search(text, max(ctx.s0, t.start - 60), t.start)
+        ):
+            continue  # `from 152,800 tons in 2023 to 254,200 tons`: 2023 is the start
+        if t.start > c.end and _FROM_TERM.search(text, max(c.end, t.start - 60), t.start):
+            continue  # `a 49% rise, from 254,000 tons in 2023 to ...`: the start of a change
+        if t.start >= c.end and any(
+            d.start >= t.end and d.start - t.end < t.start - c.end for d in others
+        ):
+            continue  # `turnover between 7 regions and Russia in H1 2015 made $2.7 bln`
         if best is None or gap < best[0]:
             best = (gap, t)
     return best[1] if best else None
@@ -740,7 +898,7 @@ def _direction(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str | None, str | No
 # --- the extractor ------------------------------------------------------------------------
 
 
-def _range_link(text: str, a: Number, b: Number, s0: int) -> str | None:
+def _range_link(lex: _Lex, text: str, a: Number, b: Number, s0: int) -> str | None:
     gap = text[a.end : b.start]
     if re.fullmatch(r"\s*[-–—]\s*|\s+to\s+", gap):
         if re.search(r"\bfrom\s+\S{0,4}$", text[max(s0, a.start - 12) : a.start]):
@@ -750,7 +908,7 @@ def _range_link(text: str, a: Number, b: Number, s0: int) -> str | None:
         r"(?i)\bbetween\s+\S{0,4}$", text[max(s0, a.start - 14) : a.start]
     ):
         return "range"
-    if re.fullmatch(r"\s+(?:out\s+)?of\s+", gap) and a.value < b.value:
+    if lex.pair_gap.fullmatch(gap) and a.value < b.value:
         return "pair"
     return None
 
@@ -773,7 +931,9 @@ def extract(doc: Document) -> list[StatisticRow]:
     cue_ends = [h[1] for h in cues]
     cands: list[tuple[_Cand, _Context]] = []
     i = 0
+    prev_s0 = body_start
     for s0, e0 in _sentences(doc, body_start):
+        last_s0, prev_s0 = prev_s0, s0
         j = i
         while j < len(numbers) and numbers[j].start < e0:
             j += 1
@@ -781,20 +941,23 @@ def extract(doc: Document) -> list[StatisticRow]:
         i = j
         if not in_sentence and not (multiples and lex.multiple_words.search(text, s0, e0)):
             continue
-        ctx = _Context(text, s0, e0, doc.published_date, cues, cue_ends)
+        ctx = _Context(text, s0, e0, doc.published_date, cues, cue_ends, min(last_s0, s0))
         cands.extend((c, ctx) for c in _sentence_cands(lex, ctx, in_sentence))
     rows: list[StatisticRow] = []
-    seen: set[tuple[Any, ...]] = set()
+    last_period: _Time | None = None
+    by_sentence: dict[int, list[_Cand]] = {}
+    for c, ctx in cands:
+        by_sentence.setdefault(ctx.s0, []).append(c)
     for c, ctx in cands:
         _mean(lex, ctx, c)
-        period = _period(ctx, c)
+        period = _period(ctx, c, by_sentence[ctx.s0])
+        if period is None and last_period is not None and _anaphoric_time(ctx, c):
+            period = last_period  # `during this period`, `This is 7.2 percent higher`
+        if period is not None:
+            last_period = period
         src, dst = _direction(lex, ctx, c)
         unit = c.unit or "other"
         measure = c.measure or "other"
-        key = (round(c.value, 6), unit, measure, period.label if period else None, src, dst)
-        if key in seen and c.rule != "range":
-            continue
-        seen.add(key)
         rule = c.rule or c.kind
         rows.append(
             StatisticRow(
@@ -815,7 +978,62 @@ def extract(doc: Document) -> list[StatisticRow]:
                 confidence=round(c.confidence, 2),
             )
         )
-    return rows
+    return _dedupe(rows)
+
+
+_ANAPHORIC_PERIOD = re.compile(
+    r"\b(?:during|in|over|for|within)\s+(?:this|that|the\s+same|the\s+said)\s+(?:period|time)\b",
+    re.I,
+)
+_ANAPHORIC_START = re.compile(
+    r"[\s\"“«]*(?:This|That|It|These|Which)\s+(?:is|was|were|are|has|had)\b"
+)
+
+
+def _anaphoric_time(ctx: _Context, c: _Cand) -> bool:
+    """True when the sentence of `c` refers back to the time of the one before."""
+    if _ANAPHORIC_PERIOD.search(ctx.text, ctx.s0, ctx.e0):
+        return True
+    return c.kind in ("percent", "multiple") and bool(
+        _ANAPHORIC_START.match(ctx.text, ctx.s0, ctx.e0)
+    )
+
+
+_SMALL_UNITS = frozenset(("count", "people", "percent", "percentage_point", "multiple"))
+
+
+def _same_fact(a: StatisticRow, b: StatisticRow) -> bool:
+    """Two rows of one document that state the same fact (a fact repeated is one row)."""
+    if round(a["value"], 6) != round(b["value"], 6) or a["unit"] != b["unit"]:
+        return False
+    if a["measure"] == b["measure"] or "other" in (a["measure"], b["measure"]):
+        return True
+    digits = len(f"{a['value']:.6g}".replace(".", "").replace("-", "").split("e")[0].strip("0"))
+    return digits >= 3 or (digits >= 2 and a["unit"] not in _SMALL_UNITS)
+
+
+def _dedupe(rows: list[StatisticRow]) -> list[StatisticRow]:
+    """One row per fact: its first mention, with the measure and period of a later mention
+    where the first names none."""
+    kept: list[StatisticRow] = []
+    by_value: dict[tuple[float, str], list[int]] = {}
+    for r in rows:
+        if "/range@" in r["extractor"] or "/pair@" in r["extractor"]:
+            kept.append(r)
+            continue
+        key = (round(r["value"], 6), r["unit"])
+        same = next((i for i in by_value.get(key, []) if _same_fact(kept[i], r)), None)
+        if same is None:
+            by_value.setdefault(key, []).append(len(kept))
+            kept.append(r)
+        else:
+            old = kept[same]
+            if old["measure"] == "other" and r["measure"] != "other":
+                old["measure"], old["subject"] = r["measure"], r["subject"]
+            if old["period_label"] is None and r["period_label"] is not None:
+                old["period_start"], old["period_end"] = r["period_start"], r["period_end"]
+                old["period_label"] = r["period_label"]
+    return kept
 
 
 def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]:
@@ -830,7 +1048,7 @@ def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]
         if _excluded(lex, ctx, n):
             continue
         nxt = nums[i] if i < len(nums) else None
-        link = _range_link(text, n, nxt, s0) if nxt is not None else None
+        link = _range_link(lex, text, n, nxt, s0) if nxt is not None else None
         if nxt is not None and link is not None:
             if _year_like(n) and _year_like(nxt):
                 i += 1
@@ -847,6 +1065,15 @@ def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]
         if c is None:
             el = _ellipsis(text, s0, n) if n.form == "digits" else None
             prev = next((p for p in reversed(out) if p.kind == "count"), None)
+            if (
+                el is None
+                and prev is not None
+                and n.form == "digits"
+                and not _year_like(n)
+                and n.start - prev.end <= _list_gap(text, s0, prev)
+                and _LIST_BEFORE.search(text, max(s0, n.start - 12), n.start)
+            ):
+                el = n.start  # `3,502 electors ..., 4,361 with visual impairment`
             if el is not None and prev is not None:
                 out.append(
                     _Cand(
@@ -865,6 +1092,16 @@ def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]
                     )
                 )
             continue
+        prev = next((p for p in reversed(out) if p.kind == "count"), None)
+        if (
+            c.kind == "amount"
+            and c.unit == "other"
+            and prev is not None
+            and n.start - prev.end <= _list_gap(text, s0, prev)
+            and (_ellipsis(text, s0, n) is not None or _LIST_BEFORE.search(text, s0, c.start))
+        ):  # `74K citizens ..., including more than 30K that receive grants`
+            c.kind, c.unit, c.measure, c.subject = "count", prev.unit, prev.measure, prev.subject
+            c.rule = "ellipsis"
         if (
             _year_like(n)
             and c.kind in ("count", "amount")
@@ -920,7 +1157,7 @@ def _pair(lex: _Lex, ctx: _Context, a: Number, b: Number, link: str) -> list[_Ca
             hi.unit, hi.kind = lex.cur_prefix_map[cm.group(0).strip()], "money"
     qual, qstart = _qualifier(lex, ctx.text, ctx.s0, start)
     if link == "pair":
-        first_q, second_q, rule = qual, "exact", "pair"
+        first_q, second_q, rule = qual, hi.qualifier, "pair"
     else:
         first_q, second_q, rule = "at_least", "up_to", "range"
     return [
