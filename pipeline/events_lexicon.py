@@ -33,7 +33,9 @@ DETERMINERS = (
     "your",
 )
 #: Determiners that make a bare trigger noun refer back to an event already named.
-ANAPHORIC_DETERMINERS = frozenset(("the", "this", "that", "these", "those", "its", "his", "her"))
+ANAPHORIC_DETERMINERS = frozenset(
+    ("the", "this", "that", "these", "those", "its", "his", "her", "their")
+)
 
 #: Lower-case words that may stand between a determiner and the trigger noun.
 MODIFIERS = (
@@ -239,6 +241,8 @@ class Lexicon:
     publisher_re: re.Pattern[str]
     cameo: tuple[CameoEntry, ...]
     country_names: dict[str, str]  # ISO3 -> canonical English short name
+    abbreviations: frozenset[str]  # words before a full stop that ends no sentence (`Oct`, `St`)
+    dateline_re: re.Pattern[str]  # `ASTANA. KAZINFORM –`, `MOSCOW, May 3. /TASS/.`
 
 
 def _alt(patterns: list[str]) -> str:
@@ -318,6 +322,18 @@ def lexicon() -> Lexicon:
         for e in _read("cameo.yaml")["mapping"]
     )
 
+    abbrev = _read("abbreviations.yaml")
+    abbreviations = frozenset(
+        str(w).lower() for key, ws in abbrev.items() if key != "scales" for w in ws or []
+    )
+    agency = "|".join(re.escape(n) for n in sorted(publishers, key=len, reverse=True))
+    dateline_re = re.compile(
+        r"(?:[A-Z][A-Z’'-]+(?:[ -][A-Z][A-Z’'-]+)*[.,]\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\.\s+)?)?"
+        rf"(?:/(?i:{agency})/\.?\s+|(?=[A-Z]{{2,}}[\s.-])(?i:{agency})\.?\s*[–—-]?\s+"
+        rf"|(?i:{agency})\s*[–—-]\s+)(?=[A-Z“\"«])"
+        r"|[A-Z][A-Z’'-]+(?:[ -][A-Z][A-Z’'-]+)*(?:\s+\([A-Za-z]{2,10}\))?\s*[–—]\s+(?=[A-Z])"
+    )
+
     def words(key: str) -> re.Pattern[str]:
         return re.compile(r"\b(?:" + _alt(data[key]) + r")\b", re.IGNORECASE)
 
@@ -339,6 +355,8 @@ def lexicon() -> Lexicon:
         publisher_re=publisher_re,
         cameo=cameo,
         country_names=country_names,
+        abbreviations=abbreviations,
+        dateline_re=dateline_re,
     )
 
 

@@ -176,11 +176,33 @@ def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
         entry = _Entry(r["name"], r["country"], r.get("lat"), r.get("lon"), "region", (9, 0))
         for suffix in ("region", "Region", "oblast", "Oblast"):
             best[f"{base} {suffix}"] = entry
+    # `the Tajik capital`, `the Kazakh capital city`: the country's capital
+    countries_iso2 = gc.get_countries()
+    for variants in yaml.safe_load(ctext).values():
+        c = pycountry.countries.get(name=variants[0]) or _by_iso3(variants)
+        info = countries_iso2.get(c.alpha_2) if c is not None else None
+        capital = best.get(info["capital"]) if info and info.get("capital") else None
+        if capital is None or capital.kind != "city":
+            continue
+        for adj in variants[1:]:
+            if adj[:1].isupper() and " " not in adj and not adj.endswith("s"):
+                for suffix in ("capital", "capital city"):
+                    best.setdefault(f"the {adj} {suffix}", capital)
+        best.setdefault(f"the capital of {variants[0]}", capital)
     automaton = ahocorasick.Automaton()
     for form in best:
         automaton.add_word(form, form)
     automaton.make_automaton()
     return automaton, best
+
+
+def _by_iso3(variants: list[str]) -> Any:
+    for v in variants:
+        try:
+            return pycountry.countries.lookup(v)
+        except LookupError:
+            continue
+    return None
 
 
 def find_places(text: str) -> list[Place]:

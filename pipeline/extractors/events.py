@@ -36,7 +36,6 @@ from functools import cache
 
 from pipeline.document import Document
 from pipeline.events_lexicon import (
-    ANAPHORIC_DETERMINERS,
     AUXILIARIES,
     DETERMINERS,
     LIGHT_VERBS,
@@ -52,7 +51,7 @@ from pipeline.events_lexicon import (
 )
 from pipeline.extractors.rows import EventRow
 from pipeline.geo import Place, find_places
-from pipeline.people import PersonMention, find_people
+from pipeline.people import PersonMention, find_people, person_country
 
 NAME = "events"
 VERSION = "1.0"
@@ -63,13 +62,20 @@ _FAMILY = {"summit": "meeting", "forum": "meeting"}
 _PRECISION_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4, "unknown": 5}
 
 _TOKEN = re.compile(r"“[^”\n]{0,120}”|\"[^\"\n]{0,120}\"|«[^»\n]{0,120}»|[\w’'.&/-]+|[^\w\s]")
-_QUOTED_OR_PUNCT = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|[,;:()]")
+_QUOTED_OR_PUNCT = re.compile(
+    r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|\((?-i:[A-Z][\w .&-]{0,60})\)|[,;:()]"
+)
 _WORD = r"(?:(?-i:[A-Z0-9][\w’'&-]*)|“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»)"
 _LIGHT = re.compile(LIGHT_VERBS, re.IGNORECASE)
 _PREV_WORD = re.compile(r"[“\"«]?([A-Z][\w’'-]*)\s+$")
 _LEFT_TOKEN = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»|\S+")
 _NP_WORD = re.compile(
-    _WORD + r"|" + MODIFIERS + r"|\d+(?:st|nd|rd|th)|[\w-]+-(?:day|level|scale)", re.IGNORECASE
+    _WORD
+    + r"|"
+    + MODIFIERS
+    + r"|\d+(?:st|nd|rd|th)|[\w-]+-(?:day|level|scale)"
+    + r"|(?-i:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)",
+    re.IGNORECASE,
 )
 _PASSIVE_AUX = re.compile(
     r"\b(?:will\s+be|would\s+be|was|were|is|are|has\s+been|have\s+been|had\s+been|to\s+be|"
@@ -83,12 +89,37 @@ _CLAUSE_OPENER = re.compile(
 )
 _SIGN_NOUN = re.compile(r"\b(?:a|the|as|no|any|every|first|clear)\s+$", re.IGNORECASE)
 _PRESENT = re.compile(
-    r"\b(?:is|are|opens|starts|begins|takes\s+place|continues|runs|kicks\s+off)\b", re.I
+    r"\b(?:is|are|opens|starts|begins|takes\s+place|continues|runs|kicks\s+off|hosts|holds|"
+    r"gathers|welcomes)\b",
+    re.I,
 )
 _PRONOUN_START = re.compile(r"^(?:he|she|they|it)\b", re.IGNORECASE)
 _DEADLINE = re.compile(r"(?i)(?:by|until|till|before|no\s+later\s+than)\b")
 _MISSED_STOP = re.compile(r"(?<=[a-z])\.\s+[A-Z]")
-_ADJ_PLACE = re.compile(r"\b(?:in|to|at)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$")
+_HEADER = re.compile(r"\s*date\s+\S+[ \t]*")
+_PAST_CUE = re.compile(
+    r"\b(?:was|were|had|did|has\s+been|have\s+been|\w{3,}ed|held|took|met|made|paid|gave|spoke|"
+    r"began|won|went|came|led|sent|built|set\s+up|ago|yesterday|earlier|last)\b",
+    re.IGNORECASE,
+)
+_REDUCED_PAST = re.compile(
+    r"^\S*(?:\s+(?!(?:is|are|was|were|be|being|been|has|have|had|will|would|to)\b)\S+){0,8}?\s+"
+    r"(?:held|signed|adopted|opened|organi[sz]ed|hosted|attended|concluded|ratified|staged|"
+    r"convened|co-chaired|chaired)\b",
+    re.IGNORECASE,
+)
+_REDUCED_PLANNED = re.compile(
+    r"\b(?:scheduled|slated|planned|set)\s+(?:for|to)\b|\bto\s+(?:be\s+held|take\s+place)\b",
+    re.IGNORECASE,
+)
+_PLACE_AFTER = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}?(?:of\s+)?$", re.IGNORECASE
+)
+_AFTER_STOP = re.compile(r"[;:]|,(?!\s*(?:which|that|where|\d{4})\b)|[.!?](?:\s|$)")
+_ADJ_PLACE = re.compile(
+    r"\b(?:in|to|at)\s+(?:the\s+)?(?:(?:southern|northern|eastern|western|central|border|"
+    r"bordering|other|many|several|some|all|major|large|big|leading|main)\s+){0,2}$"
+)
 
 
 @dataclass
@@ -110,6 +141,9 @@ class _Event:
     participants: list[str] = field(default_factory=list)
     host: bool = False
     anaphoric: bool = False
+    generic: bool = False
+    date_inside: bool = False  # the date's expression lies inside the quote
+    partner: _Event | None = None  # `the SCO and CSTO summits`: the event named with it
     key: tuple[str, ...] = ()
 
 
@@ -144,6 +178,38 @@ def _sentences(doc: Document) -> tuple[tuple[int, int], ...]:
 
 
 _FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])|\n+")
+
+
+def _clipped_sentences(
+    text: str, spans: tuple[tuple[int, int], ...], lex: Lexicon
+) -> tuple[tuple[int, int], ...]:
+    """Sentences without the file header (` date 2024-11-27 `) and datelines
+    (`ASTANA. KAZINFORM – `, `MOSCOW, May 3. /TASS/. `): no event quote starts in them."""
+    header = _HEADER.match(text)
+    h_end = header.end() if header else 0
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if b <= h_end:
+            continue
+        a = max(a, h_end)
+        while a < b and text[a].isspace():
+            a += 1
+        m = lex.dateline_re.match(text, a, b)
+        if m is not None:
+            a = m.end()
+        if b > a:
+            out.append((a, b))
+    return tuple(out)
+
+
+def _title_sentence(text: str, sents: tuple[tuple[int, int], ...], lex: Lexicon) -> int:
+    """Index of the headline (a first line with no final stop, a paragraph to itself), or -1."""
+    if len(sents) < 2:
+        return -1
+    a, b = sents[0]
+    if text[b - 1 : b] in '.!?”"' or "\n" not in text[b : sents[1][0]] or b - a > 200:
+        return -1
+    return 0
 
 
 def _fallback_sentences(text: str) -> tuple[tuple[int, int], ...]:
@@ -219,7 +285,12 @@ def _right_end(text: str, pos: int, hi: int) -> int:
         nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
         if tok in {",", ";", ":", "(", ")", "!", "?", "—", "–"} or (tok == "." and i + 1 >= 0):
             break
-        if tok.endswith(".") and len(tok) > 1 and not re.match(r"^(?:[A-Z]\.)+$", tok):
+        if (
+            tok.endswith(".")
+            and len(tok) > 1
+            and not re.match(r"^(?:[A-Z]\.)+$", tok)
+            and not (tok[:-1].lower() in _abbreviations() and nxt[:1].isalnum())
+        ):
             # a sentence-final word: keep the word, not the stop
             if tok[:-1].lower() not in STOP_WORDS:
                 end = tokens[i].start() + len(tok) - 1
@@ -285,6 +356,11 @@ def _right_end(text: str, pos: int, hi: int) -> int:
     return end
 
 
+@cache
+def _abbreviations() -> frozenset[str]:
+    return lexicon().abbreviations
+
+
 def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -> int:
     """Start of the event's quote: determiner and modifiers, a light verb, a passive subject."""
     window_lo = max(lo, trig_start - 200)
@@ -331,6 +407,68 @@ def _np_start(text: str, clause: int, pos: int) -> int:
             start = tok.start()
         break
     return start
+
+
+_DATE_WORD = re.compile(r"\d{1,2}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.")
+_ANAPHORIC_NP = re.compile(
+    r"(?<![\w’'-])(?:the|this|that|these|those|its|his|her|their|"
+    r"(?:the\s+)?(?:[a-z]+\s+)?(?-i:[a-z]+)(?:’s|'s))\s+((?:[\w’'.-]+\s+){0,3})$",
+    re.IGNORECASE,
+)
+
+
+def _is_anaphoric(text: str, start: int, ts: int, te: int, end: int) -> bool:
+    """`the visit`, `this forum`, `took part in the meeting`, `The summit is attended by ...`:
+    a definite mention with no name of its own (no capitalised modifier, no `of the CSTO`,
+    `in Astana` right after the trigger) refers back to an event already named."""
+    m = _ANAPHORIC_NP.search(text, start, ts)
+    if m is None:
+        return False
+    if any(
+        (w[:1].isupper() or w[:1].isdigit()) and not _DATE_WORD.fullmatch(w)
+        for w in m.group(1).split()
+    ):
+        return False
+    if any(_named(w) for w in text[ts:te].split()[1:]):
+        return False  # `The Year of Russia in Kazakhstan`
+    tail = text[te:end].split()[:5]
+    if any(_named(w) for w in tail[:3]):
+        return False  # `the production of the opera “Abai”`
+    if tail and tail[0].lower() in PREPOSITIONS:
+        return not any(_named(w) for w in tail[1:])
+    return True
+
+
+_TIME_NAMES = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def _named(word: str) -> bool:
+    """A capitalised or quoted word that names something (not `Wednesday`, not `May`)."""
+    if word[:1] in '“"«':
+        return True
+    return word[:1].isupper() and word.strip(".,;:’'s").lower() not in _TIME_NAMES
 
 
 def rule_trigger_end(text: str, pos: int) -> int:
@@ -407,17 +545,33 @@ def _in_range(starts: tuple[int, ...], lo: int, hi: int) -> range:
 def _status(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> str:
     text = ctx.text
     c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    if c_lo > s_lo and re.match(r"\s*(?:and|or)\s", text[c_lo : ev.start + 1]):
+        c_lo = _clause_start(text, max(s_lo, c_lo - 150), c_lo - 1)  # `will debate ..., and sign`
     c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 40))
     window = text[c_lo:c_hi]
     if ev.rule.type == "founding" and re.search(
         r"\binitiated\b|\bproposed\b|\binitiative\b", text[c_lo : ev.trig_start]
     ):
         return "planned"
+    own = text[ev.trig_end : ev.end]
+    if _REDUCED_PLANNED.search(own):
+        return "planned"
+    if _REDUCED_PAST.match(own) and not lex.planned_re.search(own):
+        return "past"  # `the elections held on May 3`, whatever the main verb's tense
     if lex.ongoing_re.search(window):
         return "ongoing"
     if lex.planned_re.search(window):
         return "planned"
     return "past"
+
+
+def _past_marked(ctx: _DocCtx, ev: _Event, s_lo: int, s_hi: int) -> bool:
+    """Whether the event's clause has a past-tense cue (else a bare `on October 14` is read
+    in the current year: `Astana hosts the summit on October 14`)."""
+    text = ctx.text
+    c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 60))
+    return _PAST_CUE.search(text, c_lo, c_hi) is not None
 
 
 def _choose_timex(
@@ -463,7 +617,32 @@ def _apply_timex(ev: _Event, t: object) -> None:
     ev.own_date = True
 
 
-def _choose_place(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> Place | None:
+def _place_after(ctx: _DocCtx, ev: _Event, s_hi: int, evs: list[_Event]) -> Place | None:
+    """`the next summit, which is scheduled to be held in Moscow`, `A summit ... has kicked
+    off in the Kazakh capital city of Astana`: a place the event's clause puts it in, after
+    the quote and before any other event."""
+    text = ctx.text
+    hi = min(s_hi, ev.end + 110)
+    for o in evs:
+        if ev.end <= o.start < hi:
+            hi = o.start
+    cut = _AFTER_STOP.search(text, ev.end, hi)
+    if cut is not None:
+        hi = cut.start()
+    for i in _in_range(ctx.place_starts, ev.end, hi):
+        p = ctx.places[i]
+        if p.end > hi:
+            break
+        if any(m.start <= p.start < m.end for m in ctx.people):
+            continue
+        if _PLACE_AFTER.search(text, max(ev.end, p.start - 40), p.start):
+            return p
+    return None
+
+
+def _choose_place(
+    ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int, evs: list[_Event]
+) -> Place | None:
     text = ctx.text
     best: Place | None = None
     best_score = -1
@@ -482,6 +661,10 @@ def _choose_place(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
             text[max(s_lo, p.start - 60) : p.start],
         ):
             score = 2
+        elif ev.rule.name == "space_launch" and re.search(
+            r"\bfrom\b", text[max(s_lo, p.start - 45) : p.start], re.IGNORECASE
+        ):
+            score = 3  # `blasted off from Site 31 of the Baikonur Cosmodrome`
         if score > best_score:
             best, best_score = p, score
     if best is not None and best_score >= 2:
@@ -492,10 +675,25 @@ def _choose_place(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
     if host is not None and not host.group().lower().startswith("at"):
         for i in reversed(_in_range(ctx.place_starts, c_lo, host.start())):
             return ctx.places[i]
+    after = _place_after(ctx, ev, s_hi, evs)
+    if after is not None:
+        return after
+    if ev.rule.type in ("summit", "forum", "talks", "visit", "cultural_event"):
+        # `will gather the leaders in St. Petersburg for an informal summit`
+        lo = c_lo
+        for o in evs:
+            if o is not ev and lo <= o.end <= ev.start:
+                lo = o.end
+        for i in reversed(_in_range(ctx.place_starts, lo, ev.start)):
+            p = ctx.places[i]
+            if p.kind != "country" and re.search(
+                r"\b(?:in|at)\s+(?:the\s+)?$", text[max(lo, p.start - 8) : p.start]
+            ):
+                return p
     # `in our country`, `in Russian cities`
     for m in lex.home_re.finditer(text, ev.start, ev.end):
         if ctx.home and re.search(
-            r"\b(?:in|to|at|of)\s+$", text[max(s_lo, m.start() - 5) : m.start()]
+            r"\b(?:in|to|at)\s+$", text[max(s_lo, m.start() - 5) : m.start()]
         ):
             return Place(
                 m.start(),
@@ -526,7 +724,30 @@ def _choose_place(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
                     None,
                     "country",
                 )
+    if best is not None and best.kind == "country":
+        return None  # `President Putin of Russia`, `talks between Kazakhstan and Russia`
     return best
+
+
+def _election_country(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int) -> Place | None:
+    """`Tokayev won Sunday's presidential election`: an election takes place in the country
+    of the person (or of the country word) nearest before it in its sentence."""
+    best: tuple[int, str] | None = None
+    for i in _in_range(ctx.people_starts, s_lo, ev.end):
+        c = ctx.people[i].country
+        if c:
+            best = (ctx.people[i].start, c)
+    for m in lex.country_word_re.finditer(ctx.text, max(s_lo, ev.start - 80), ev.end):
+        from pipeline.geo import country_iso3
+
+        iso = country_iso3(m.group())
+        if iso and (best is None or m.start() > best[0]):
+            best = (m.start(), iso)
+    if best is None:
+        return None
+    iso = best[1]
+    name = lex.country_names.get(iso, iso)
+    return Place(best[0], best[0], "", name, iso, None, None, "country")
 
 
 def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> list[str]:
@@ -591,11 +812,27 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                 continue  # a word of a title: `the Agreement on the Establishment of ...`
             if rule.name == "signing" and (
                 _SIGN_NOUN.search(text, max(s_lo, ts - 12), ts)
-                or re.match(r"\s+of\b", text[te : te + 4])
+                or (te - ts <= 5 and re.match(r"\s+of\b", text[te : te + 4]))
             ):
-                continue
+                continue  # `a sign of trust`
+            if (
+                rule.type in _SET_TYPES
+                and text[te - 1] in "sS"
+                and _COUNTED.search(text, max(s_lo, ts - 40), ts)
+            ):
+                continue  # `three multilateral summits`: a count of events, not one of them
+            if (rule.passive or rule.requires is not None) and _CONDITION.search(
+                text, _clause_start(text, max(s_lo, ts - 120), ts), ts
+            ):
+                continue  # `will expire as soon as the new treaty is adopted`
             end = max(te, _right_end(text, te, s_hi))
-            inner = [o for o in matches if te <= o.start() < end and o.lastgroup is not None]
+            inner = [
+                o
+                for o in matches
+                if te <= o.start() < end
+                and o.lastgroup is not None
+                and not _IN_NAME.search(text, max(s_lo, o.start() - 8), o.start() + 1)
+            ]
             if inner:
                 first_inner = inner[0]
                 inner_rule = lex.rules[str(first_inner.lastgroup)]
@@ -623,17 +860,12 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
             if generic and not _has_capital(quote, start == s_lo):
                 continue
             ev = _Event(start, end, ts, te, rule, si, ctx.para_of[si])
-            words = quote.split()
-            first = words[0].lower() if words else ""
-            head = text[start:te].split()[1:]  # modifiers and the trigger
-            tail = text[te:end].split()
-            ev.anaphoric = (
-                first in ANAPHORIC_DETERMINERS
-                and not _has_capital(" ".join(head), False)
-                and not any(w[:1].isupper() or w[:1] in '“"«' for w in tail)
-            )
+            ev.anaphoric = _is_anaphoric(text, start, ts, te, end) or (
+                rule.type == "election" and text[te - 2 : te].lower() == "ed"
+            )  # `re-elected`: the election already told, if any
+            ev.generic = generic
             ev.key = tuple(
-                w.strip('“”"«».,').lower()
+                re.sub(r"(?:’s|'s)$", "", w.strip('“”"«».,')).lower()
                 for w in quote.split()[1:]
                 if w[:1].isupper() or w[:1] in '“"«' or w[:1].isdigit()
             )
@@ -652,6 +884,15 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
     return events
 
 
+_SET_TYPES = frozenset(("summit", "forum", "talks", "cultural_event"))
+_COUNTED = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|several|many|numerous|dozens\s+of|"
+    r"\d+)\s+(?:(?:" + MODIFIERS + r")\s+){0,2}$",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(r"\b(?:as\s+soon\s+as|if|unless|until|whether)\b", re.IGNORECASE)
+_IN_NAME = re.compile(r"\bof\s+the\s+(?-i:[A-Z])")  # `the summit of the Conference on ...`
+_COORD_NAME = re.compile(r"(?:\bthe\s+)?((?-i:[A-Z]{2,8}))\s+and\s+$")
 _COORD = re.compile(r"\s*(?:,\s*)?\band\s+(?:also\s+)?(?:(?:a|an|the|new|one|two|three)\s+)*", re.I)
 
 
@@ -664,6 +905,21 @@ def _coordinated(
     text = ctx.text
     for ev in kept:
         rule = ev.rule
+        if rule.type in ("summit", "forum"):
+            m = _COORD_NAME.search(text, max(ctx.sents[si][0], ev.start - 40), ev.start)
+            if m is not None and not any(k.start < ev.start and k.end > m.start() for k in kept):
+                new = _Event(
+                    m.start(),
+                    m.start(1) + len(m.group(1)),
+                    ev.trig_start,
+                    ev.trig_end,
+                    rule,
+                    si,
+                    ev.para,
+                )
+                new.partner = ev
+                out.append(new)
+            continue
         if rule.type != "founding" or rule.requires is None:
             continue
         m = _COORD.match(text, ev.end)
@@ -706,6 +962,8 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
         for ev in evs:
             ev.status = _status(ctx, lex, ev, s_lo, s_hi)
             prefer = _PREFER[ev.status]
+            if prefer == "past" and not _past_marked(ctx, ev, s_lo, s_hi):
+                prefer = "current"
             key = (si, prefer)
             if key not in cache:
                 try:
@@ -713,9 +971,10 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
                 except Exception:  # another helper's module must not stop extraction
                     cache[key] = []
             others = [(a, b) for a, b in taken if (a, b) != (ev.start, ev.end)]
-            t = _choose_timex(ctx, ev, cache[key], others, s_lo)
+            t = None if ev.generic else _choose_timex(ctx, ev, cache[key], others, s_lo)
             if t is not None:
                 _apply_timex(ev, t)
+                ev.date_inside = ev.start <= s_lo + t.start < ev.end  # type: ignore[attr-defined]
                 if ev.status == "past" and ev.date_start is not None and ev.date_start > ctx.ref:
                     ev.status = "planned"
                 elif (
@@ -725,9 +984,32 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
                     and _PRESENT.search(text, s_lo, s_hi)
                 ):
                     ev.status = "ongoing"
-            ev.place = _choose_place(ctx, lex, ev, s_lo, s_hi)
+            if ev.date_start is None and ev.status == "ongoing":
+                # `is paying a visit`, `has kicked off`: the report's own day
+                ev.date_start = ev.date_end = ctx.ref
+                ev.precision, ev.own_date = "day", True
+            ev.place = _choose_place(ctx, lex, ev, s_lo, s_hi, evs)
+            if ev.place is None and ev.rule.type == "election":
+                ev.place = _election_country(ctx, lex, ev, s_lo)
             ev.host = bool(lex.host_re.search(text, max(s_lo, ev.start - 40), ev.end))
             ev.participants = _participants(ctx, lex, ev, s_lo, s_hi)
+        # `signed ... following talks on Wednesday in Moscow`: the day and place of the
+        # event it follows in the same sentence; `the SCO and CSTO summits`: one date
+        for ev in evs:
+            src = ev.partner
+            if src is None and ev.rule.type == "agreement_signing":
+                for o in evs:
+                    if ev.end <= o.start <= ev.end + 80 and lex.following_re.search(
+                        text[max(ev.end, o.start - 14) : o.start]
+                    ):
+                        src = o
+                        break
+            if src is not None:
+                if ev.date_start is None and src.date_start is not None:
+                    ev.date_start, ev.date_end = src.date_start, src.date_end
+                    ev.precision, ev.date_text = src.precision, src.date_text
+                if ev.place is None or ev.place.kind == "country":
+                    ev.place = src.place or ev.place
         # coordinated events of one kind share the sentence's place
         for ev in evs:
             if ev.place is None:
@@ -750,12 +1032,45 @@ def _same_kind(a: _Event, b: _Event) -> bool:
     return ta == tb or (_FAMILY.get(ta) is not None and _FAMILY.get(ta) == _FAMILY.get(tb))
 
 
+_NOW_OR_PAST = {"past", "ongoing"}
+
+
+def _subsequence(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """`launch from Baikonur` names a part of `blasted off from Site 31 of the Baikonur
+    Cosmodrome`; `the Year of Russia in Kazakhstan` is not `the Year of Kazakhstan in Russia`."""
+    it = iter(long)
+    return all(w in it for w in short)
+
+
+def _person_words(ev: _Event) -> set[str]:
+    """The words of the names of the persons taking part (`Tokayev’s first visit`)."""
+    return {w.lower() for p in ev.participants if person_country(p) for w in p.split()}
+
+
+def _dates_fit(a: _Event, b: _Event) -> bool:
+    """Whether two mentions' dates may name one event (one contains the other, or unknown)."""
+    if a.date_start is None or b.date_start is None:
+        return True
+    a_end = a.date_end or a.date_start
+    b_end = b.date_end or b.date_start
+    return (a.date_start <= b.date_start and b_end <= a_end) or (
+        b.date_start <= a.date_start and a_end <= b_end
+    )
+
+
 def _absorb(target: _Event, ev: _Event) -> None:
     target.host = target.host or ev.host
     for p in ev.participants:
         if p not in target.participants:
             target.participants.append(p)
-    if target.date_start is None and ev.date_start is not None:
+    if ev.date_start is not None and (
+        target.date_start is None
+        or (ev.date_inside and not target.date_inside)
+        or (
+            _dates_fit(target, ev)
+            and _PRECISION_ORDER[ev.precision] < _PRECISION_ORDER[target.precision]
+        )
+    ):
         target.date_start, target.date_end = ev.date_start, ev.date_end
         target.precision, target.date_text = ev.precision, ev.date_text
     if ev.place is not None and (
@@ -770,25 +1085,40 @@ def _absorb(target: _Event, ev: _Event) -> None:
 
 
 def _merge(
-    ctx: _DocCtx, lex: Lexicon, events: list[_Event]
+    ctx: _DocCtx, lex: Lexicon, events: list[_Event], title_sent: int
 ) -> tuple[list[_Event], dict[int, _Event]]:
     """Merge repeated mentions. Returns the events and, per merged mention's sentence, the
-    event it referred to (for date carry-over within that sentence)."""
+    event it referred to (for date carry-over within that sentence).
+
+    The headline's events are the lead's events told again (`Kazakh, Russian Presidents
+    hold telephone conversation` / `President ... held a telephone conversation with ...`):
+    each merges into the first event of its kind in the first paragraph of the body."""
     out: list[_Event] = []
     refs: dict[int, _Event] = {}
+    titled = [ev for ev in events if ev.sent == title_sent]
     for ev in events:
+        if ev.sent == title_sent:
+            continue
         target: _Event | None = None
         if ev.rule.name == "arrival":
+            later = [e for e in events if e.sent == ev.sent and e.rule.name == "visit"]
+            if later and later[0].start > ev.start:
+                visit = later[0]  # `has arrived in Astana for a two-day state visit`
+                if ev.status == "ongoing" and visit.date_start is None:
+                    visit.status, visit.own_date = "ongoing", True
+                _absorb(visit, ev)
+                continue
             for prev in reversed(out):
                 if prev.rule.type == "visit" and ev.sent - prev.sent <= 2:
                     target = prev
                     break
         elif ev.anaphoric:
             for prev in reversed(out):
-                if _same_kind(prev, ev) and (
-                    prev.rule.type == ev.rule.type or ev.sent - prev.sent <= 2
+                near = ev.sent - prev.sent <= 2
+                if (_same_kind(prev, ev) and (prev.rule.type == ev.rule.type or near)) or (
+                    ev.rule.name == "meeting" and prev.rule.type in _FAMILY and near
                 ):
-                    if ev.own_date and prev.date_start not in (None, ev.date_start):
+                    if ev.own_date and not _dates_fit(prev, ev):
                         break  # `the visit` of another date is another visit
                     target = prev
                     break
@@ -797,13 +1127,9 @@ def _merge(
                 if (
                     prev.rule.type == ev.rule.type
                     and ev.key
-                    and prev.key == ev.key
-                    and prev.status == ev.status
-                    and (
-                        prev.date_start is None
-                        or ev.date_start is None
-                        or prev.date_start == ev.date_start
-                    )
+                    and (_subsequence(ev.key, prev.key) or set(ev.key) <= _person_words(prev))
+                    and (prev.status == ev.status or {prev.status, ev.status} == _NOW_OR_PAST)
+                    and (_dates_fit(prev, ev) or (len(ev.key) >= 3 and prev.key == ev.key))
                 ):
                     target = prev
                     break
@@ -813,6 +1139,18 @@ def _merge(
             refs[-(ev.start + 1)] = target  # where the mention was, for `following the visit`
             continue
         out.append(ev)
+    if titled:
+        body_para = ctx.para_of[title_sent + 1] if title_sent + 1 < len(ctx.sents) else -1
+        lead = [e for e in out if e.para == body_para]
+        head: list[_Event] = []
+        for ev in titled:
+            for e in lead:
+                if _same_kind(e, ev) or (ev.rule.type == "visit" and e.rule.name == "arrival"):
+                    _absorb(e, ev)
+                    break
+            else:
+                head.append(ev)
+        out = head + out
     return out, refs
 
 
@@ -910,7 +1248,7 @@ def extract(doc: Document) -> list[EventRow]:
     lex = lexicon()
     if lex.gate_re.search(text) is None:
         return []
-    sents = tuple((a, b) for a, b in _sentences(doc) if b > a)
+    sents = _clipped_sentences(text, _sentences(doc), lex)
     if not sents:
         return []
     para_of: list[int] = []
@@ -941,7 +1279,7 @@ def extract(doc: Document) -> list[EventRow]:
     if not events:
         return []
     _resolve(ctx, lex, events)
-    events, refs = _merge(ctx, lex, events)
+    events, refs = _merge(ctx, lex, events, _title_sentence(text, sents, lex))
     _carry_over(ctx, lex, events, refs)
     rows = [_row(ctx, lex, ev) for ev in events]
     return [r for r in rows if r["char_end"] > r["char_start"]]
