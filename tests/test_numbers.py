@@ -91,10 +91,17 @@ def test_fractions(text: str, value: float) -> None:
         ("1 million 200 thousand", 1.2e6),
         ("12 billion 400 million", 12.4e9),
         ("1 bln 50 mln", 1.05e9),
+        ("6.5K", 6.5e3),
+        ("74K", 7.4e4),
     ],
 )
 def test_scales_and_compounds(text: str, value: float) -> None:
     assert parse_number(text) == value
+
+
+def test_a_lone_m_is_no_scale() -> None:
+    # `m` is a metre after a number; only `K` stands for thousands without a currency
+    assert [(n.text, n.value) for n in find_numbers("a 30 m tower")] == [("30", 30.0)]
 
 
 def test_values_are_exact_in_base_units() -> None:
