@@ -59,6 +59,8 @@ NON_MONEY_UNITS = (
     "multiple",
     "km",
     "m",
+    "square_km",
+    "square_m",
     "hectare",
     "tonne",
     "cubic_metre",
