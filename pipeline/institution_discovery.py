@@ -26,7 +26,8 @@ from typing import Any
 import ahocorasick
 import yaml
 
-from pipeline.geo import country_iso3
+from pipeline.geo import country_iso3, find_places
+from pipeline.people import find_people
 
 _QUOTES = "\"'«»“”„‘’"
 _OPEN_QUOTES = '"«“„‘'
@@ -65,6 +66,13 @@ class Lexicon:
     openers: frozenset[str]
     joiners: frozenset[str]
     event_words: frozenset[str]
+    and_words: frozenset[str] = frozenset()
+    media_words: frozenset[str] = frozenset()
+    cue_re: Any = None  # media attribution cues, one compiled pattern
+    apposition_re: Any = None  # `company <Name>` / `<Name> plant`
+    apposition_kind: tuple[tuple[str, str], ...] = ()
+    route_re: Any = None
+    located: frozenset[str] = frozenset()
 
 
 @cache
@@ -92,6 +100,57 @@ def lexicon() -> Lexicon:
         openers=frozenset(heads_data["tail_openers"]),
         joiners=frozenset(heads_data["tail_joiners"]),
         event_words=frozenset(nots["event_words"]),
+        and_words=frozenset(heads_data.get("and_words") or ()),
+        media_words=frozenset(heads_data.get("media_words") or ()),
+        cue_re=_cue_pattern(heads_data.get("media_cues") or {}),
+        apposition_re=_apposition_pattern(heads_data),
+        apposition_kind=tuple(
+            (k.lower(), v)
+            for d in ("appositive_before", "lowercase_after")
+            for k, v in (heads_data.get(d) or {}).items()
+        ),
+        route_re=_route_pattern(heads_data.get("route_heads") or ()),
+        located=frozenset(heads_data.get("located_heads") or ()),
+    )
+
+
+# A name in the grammars below: capitalised tokens (`Frank RG`, `REPORT.AZ`, `News.Az`),
+# `de`/`&` between capitalised tokens (`Electricite de France`, `Korea Hydro & Nuclear Power`).
+_CAP = r"(?:[A-Z][\w'’.\-]*[\w]|[A-Z])"
+_NAME = rf"{_CAP}(?:(?: (?:de|du|des|la|&))? {_CAP}){{0,5}}"
+
+
+def _alt(words: Any) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _cue_pattern(cues: dict[str, list[str]]) -> Any:
+    if not cues:
+        return None
+    return re.compile(
+        rf"(?:(?<![\w])(?P<sb>{_alt(cues['strong_before'])}) (?:the )?(?P<n1>{_NAME})"
+        rf"|(?<![\w])(?P<wb>{_alt(cues['weak_before'])}) (?:the )?(?P<n2>{_NAME})"
+        rf"|(?P<n3>{_NAME}),? (?P<sa>{_alt(cues['strong_after'])})(?![\w]))"
+    )
+
+
+def _apposition_pattern(data: dict[str, Any]) -> Any:
+    before = data.get("appositive_before") or {}
+    after = data.get("lowercase_after") or {}
+    if not before and not after:
+        return None
+    return re.compile(
+        rf"(?:(?<![\w\-])(?P<nb>{_alt(before)}) (?P<n1>{_NAME})"
+        rf"|(?P<n2>{_NAME}) (?P<na>{_alt(after)})(?![\w\-]))"
+    )
+
+
+def _route_pattern(heads: Any) -> Any:
+    if not heads:
+        return None
+    part = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+"
+    return re.compile(
+        rf"(?<![\w\-])(?P<a>{part})(?:(?:,| and|, and) (?P<b>{part}))? (?:{_alt(heads)})(?![\w])"
     )
 
 
@@ -139,6 +198,23 @@ def is_weak(words: list[str], lex: Lexicon) -> bool:
     return True
 
 
+def _joins_subjects(text: str, toks: list[tuple[int, int]], j: int, lex: Lexicon) -> bool:
+    """`toks[j]` is `and` between two subject words of one name (`Oil and Gas`)."""
+    left = _core(text[toks[j - 1][0] : toks[j - 1][1]])
+    right = _core(text[toks[j + 1][0] : toks[j + 1][1]])
+    return left in lex.and_words and right[:1].isupper() and not _ends_clause(left)
+
+
+def _head_len(words: list[str], lex: Lexicon) -> int:
+    """How many of the last `words` make the head (`News Agency` -> 2)."""
+    for n in (3, 2, 1):
+        if len(words) >= n:
+            key = " ".join(_core(w).rstrip(",;:!?).") for w in words[-n:])
+            if key in lex.heads:
+                return n
+    return 1
+
+
 def _head_kind(words: list[str], lex: Lexicon) -> str | None:
     """Kind of the head: the longest head (`News Agency`) ending the words."""
     for n in (3, 2, 1):
@@ -181,6 +257,174 @@ def find_candidates(text: str) -> list[Candidate]:
     return out
 
 
+def _media_like(name: str, lex: Lexicon) -> bool:
+    """`KazTAG`, `REPORT.AZ`, `News.Az`, `Kazakhstan Today`: a name that reads as a medium."""
+    for w in name.split():
+        if w in lex.media_words:
+            return True
+        if "." in w.strip(".") and any(c.isalpha() for c in w.rsplit(".", 1)[-1]):
+            return True
+        if sum(c.isupper() for c in w) >= 2:
+            return True
+    return False
+
+
+def _trim_name(text: str, s: int, e: int, lex: Lexicon) -> tuple[int, int]:
+    """`text[s:e]` without leading stop words (`Meanwhile`, `The`) and edge punctuation."""
+    while True:
+        m = re.match(r"\S+ ", text[s:e])
+        if m is None or text[s : s + m.end() - 1] not in lex.stop:
+            break
+        s += m.end()
+    while e > s and text[e - 1] in ".,;:'’-/":
+        e -= 1
+    return s, e
+
+
+def _is_place(name: str) -> bool:
+    if country_iso3(name):
+        return True
+    places = find_places(name)
+    return any(p.start == 0 and p.end == len(name) for p in places)
+
+
+_HEADLINE_MAX = 110  # characters: a longer line is a sentence, whatever its capitals
+
+
+def _title_line(text: str, pos: int) -> tuple[int, int] | None:
+    """The line around `pos` when it is a headline in Title Case (`Kazakh Energy Firm
+    Suggests Russia's Gazprom Build Gas Pipeline`), else None."""
+    a = text.rfind("\n", 0, pos) + 1
+    b = text.find("\n", pos)
+    b = len(text) if b < 0 else b
+    if not text[:a].strip() and not text[b:].strip():
+        return None  # the whole text: no body to be a headline of
+    line = text[a:b].strip()
+    if line.startswith(" date ") or line.startswith("date "):
+        line = line[16:]
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", line) if len(w) >= 4]
+    if len(words) < 4 or len(line) > _HEADLINE_MAX:
+        return None
+    caps = sum(w[0].isupper() for w in words)
+    return (a, b) if caps >= 0.85 * len(words) else None
+
+
+def in_headline_only(text: str, start: int, end: int) -> bool:
+    """The name `text[start:end]` stands in a Title Case headline and nowhere else."""
+    line = _title_line(text, start)
+    if line is None:
+        return False
+    name = text[start:end]
+    i = text.find(name)
+    while i >= 0:
+        if not line[0] <= i < line[1]:
+            return False
+        i = text.find(name, i + 1)
+    return True
+
+
+def find_attributed_media(text: str) -> list[Candidate]:
+    """News sources named by an attribution cue (`KazTAG reports`, `Source: Rosbalt`,
+    `according to Kazakhstan Today`) or a dateline (`ASTANA (TCA) -`, `(MENAFN) The ...`,
+    `Astana. July 4. KazTAG -`)."""
+    lex = lexicon()
+    out: list[Candidate] = []
+    spans: list[tuple[int, int, bool]] = []  # start, end, strong
+    if lex.cue_re is not None:
+        for m in lex.cue_re.finditer(text):
+            for g, strong in (("n1", True), ("n2", False), ("n3", True)):
+                if m.group(g) is not None:
+                    spans.append((m.start(g), m.end(g), strong))
+    for m in _DATELINE.finditer(text):
+        spans.append((m.start("n"), m.end("n"), True))
+    for s, e, strong in spans:
+        after = _SLASH_NAME.match(text, e)
+        if after is not None:  # `Photo: Maria Novoselova/ Vestnik Kavkaza`
+            s, e = after.start(1), after.end(1)
+        slash = text.rfind("/", s, e)
+        if slash >= 0:  # `Photo: Maria Novoselova/ Vestnik Kavkaza`
+            s = slash + 1
+            while s < e and text[s] == " ":
+                s += 1
+        s, e = _trim_name(text, s, e, lex)
+        if e <= s:
+            continue
+        name = text[s:e]
+        words = name.split()
+        if not words or words[0] in lex.stop or len(words) > 4 or _is_place(name):
+            continue
+        media = _media_like(name, lex)
+        if not media and (not strong or len(words) > 1 or find_people(name)):
+            continue  # a person (`according to Peskov`, `Photo: Maria Novoselova`)
+        if _head_kind(words, lex) not in (None, "media"):
+            continue  # an organisation word: the head grammar decides
+        out.append(Candidate(s, e, " ".join(words), "media", None, e))
+    return out
+
+
+def find_appositions(text: str) -> list[Candidate]:
+    """Names that a lower-case noun beside them classifies: `the French company Electricite
+    de France`, `consulting company Frank RG`, `the Russian Electric Engines plant`."""
+    lex = lexicon()
+    out: list[Candidate] = []
+    if lex.apposition_re is None:
+        return out
+    kinds = dict(lex.apposition_kind)
+    for m in lex.apposition_re.finditer(text):
+        g, noun = ("n1", m.group("nb")) if m.group("n1") is not None else ("n2", m.group("na"))
+        s, e = _trim_name(text, m.start(g), m.end(g), lex)
+        if e <= s:
+            continue
+        name = text[s:e]
+        words = name.split()
+        if any(w in lex.stop for w in words) or is_weak(words, lex) or _is_place(name):
+            continue
+        if g == "n2" and len(words) < 2 and not _media_like(name, lex):
+            continue  # `the Pavlodar plant`: a plant of a place, not a name
+        if _head_kind(words, lex) is not None or find_people(name):
+            continue
+        kind = kinds.get(noun.lower(), "company")
+        out.append(Candidate(s, e, " ".join(words), kind, None, e))
+    return out
+
+
+def find_routes(text: str) -> list[Candidate]:
+    """Pipelines named by the places they join: `the Atyrau-Kenkiyak and Kenkiyak-Kumkol oil
+    pipelines`, `Baku-Tbilisi-Ceyhan pipeline`."""
+    lex = lexicon()
+    out: list[Candidate] = []
+    if lex.route_re is None:
+        return out
+    for m in lex.route_re.finditer(text):
+        for g in ("a", "b"):
+            if m.group(g) is None:
+                continue
+            parts = m.group(g).split("-")
+            if all(country_iso3(p) for p in parts):
+                continue  # `Russia-China`: a direction, not a name
+            s, e = m.start(g), m.end(g)
+            out.append(Candidate(s, e, f"{text[s:e]} pipeline", "infrastructure", None, e))
+    return out
+
+
+_SLASH_NAME = re.compile(rf" ?/ ?({_NAME})")
+_DATELINE = re.compile(
+    r"(?m)(?:^|^ date \d{4}-\d\d(?:-\d\d)? )"
+    r"(?:\((?P<p>)|[A-Z][A-Za-z\-]+(?:, [A-Z][a-z]+)?"
+    r"(?:[.,] (?:[A-Z][a-z]+\.? \d{1,2}|\d{1,2} [A-Z][a-z]+)\.?)?"
+    r"(?: \(|\. ))"
+    r"(?P<n>[A-Z][\w.\-]*(?: [A-Z][\w.\-]*)?)(?:\)|/| [-–—] )"
+)
+
+
+def find_all(text: str) -> list[Candidate]:
+    """Every discovered name (head words, attributions, appositions, routes) that does not
+    stand only in a Title Case headline."""
+    cands = find_candidates(text) + find_attributed_media(text)
+    cands += find_appositions(text) + find_routes(text)
+    return [c for c in cands if not in_headline_only(text, c.start, c.end)]
+
+
 def _gap_ok(text: str, a_end: int, b_start: int) -> bool:
     """Two tokens are in the same line (no paragraph break between them)."""
     return "\n" not in text[a_end:b_start]
@@ -206,6 +450,9 @@ def _candidate_at(
         core = _core(tok)
         if _possessive(core) and core not in lex.possessive_ok:
             break
+        if core in ("and", "&") and j > 0 and _joins_subjects(text, toks, j, lex):
+            j -= 1  # `Oil and Gas University`: the word before `and` is a subject of the name
+            continue
         if not _is_name_token(tok, lex):
             break
         first = j
@@ -225,6 +472,10 @@ def _candidate_at(
             return None  # the later head word makes the name
         if ncore in lex.openers or (ncore == "named" and is_legal is False):
             last = _tail(text, toks, hi, lex)
+        elif ncore == "in" and head_core in lex.located:
+            last = _located_tail(text, toks, hi)
+            if last > hi:  # `Kazakh Embassy in Germany`: the place is part of the name
+                return _located(text, toks, first, last, hi, lex)
     if is_legal and first == hi:
         # `JSC Russian Railways`: a legal form before the name
         k = hi + 1
@@ -259,6 +510,8 @@ def _candidate_at(
         return None
     pre = words[: hi - first]
     tail = words[hi - first + 1 :]
+    if not tail and country is None and _head_len(words, lex) == len(words):
+        return None  # `News Agency`: the head alone names nothing
     if not tail and is_weak(pre, lex) and not is_legal:
         return None  # `National Bank`, `Russian University`: too generic to be a name
     start = toks[first][0]
@@ -282,6 +535,35 @@ def _candidate_at(
     if country_iso3(name):
         return None
     return Candidate(start, end, name, kind, country, min(max(he, start), end))
+
+
+def _located_tail(text: str, toks: list[tuple[int, int]], hi: int) -> int:
+    """Index of the place after `in` (`Embassy in the United Arab Emirates`), or `hi`."""
+    k = hi + 2
+    if k < len(toks) and text[toks[k][0] : toks[k][1]] == "the":
+        k += 1
+    for n in (4, 3, 2, 1):
+        if k + n > len(toks) or not _gap_ok(text, toks[hi][1], toks[k + n - 1][0]):
+            continue
+        chunk = " ".join(_core(text[s:e]).rstrip(".,;:") for s, e in toks[k : k + n])
+        if country_iso3(chunk) or _is_place(chunk):
+            return k + n - 1
+    return hi
+
+
+def _located(
+    text: str, toks: list[tuple[int, int]], first: int, last: int, hi: int, lex: Lexicon
+) -> Candidate | None:
+    kind = _head_kind([text[s:e] for s, e in toks[first : hi + 1]], lex)
+    if kind is None:
+        return None
+    start, end = toks[first][0], toks[last][1]
+    while end > start and text[end - 1] in ".,;:!?)":
+        end -= 1
+    while start < end and text[start] in _OPEN_QUOTES + "(":
+        start += 1
+    country = country_iso3(_core(text[toks[first][0] : toks[first][1]])) if first < hi else None
+    return Candidate(start, end, " ".join(text[start:end].split()), kind, country, toks[hi][1])
 
 
 def _tail(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> int:

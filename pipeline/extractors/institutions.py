@@ -25,14 +25,16 @@ from dataclasses import dataclass, replace
 
 from pipeline.document import Document
 from pipeline.extractors.rows import InstitutionMentionRow
+from pipeline.geo import country_iso3
 from pipeline.institution_discovery import (
+    Candidate,
     find_acronym_definitions,
-    find_candidates,
+    find_all,
     is_weak,
     lexicon,
     slug,
 )
-from pipeline.institution_registry import Institution, Registry, registry
+from pipeline.institution_registry import Hit, Institution, Registry, registry
 
 NAME = "institutions"
 VERSION = "1.0"
@@ -52,6 +54,8 @@ CONFIDENCE: dict[str, float] = {
 }
 
 _PRIORITY = {"discovered": 2, "acronym_definition": 1}
+_DATELINE_REACH = 300  # a short agency name (`/TASS/`) this near the start is a dateline
+_OF_COUNTRY = re.compile(r" of (?:the )?((?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*){0,3})")
 
 
 @dataclass(slots=True)
@@ -77,9 +81,41 @@ def _discovered(name: str, kind: str, country: str | None, reg: Registry) -> Ins
     )
 
 
+_MODEL = re.compile(r" [A-Z]{0,3}-?\d{2,4}[A-Za-z]{0,3}\b")
+
+
+def _hit_ok(text: str, h: Hit, reg: Registry) -> bool:
+    """Not `Russian government-owned` (a national body inside a compound adjective) and not
+    `Airbus A330` (a company name before a model number: a product)."""
+    e = h.end
+    if h.form.rule in ("national", "bare") and text[e : e + 1] == "-":
+        return not text[e + 1 : e + 2].islower()
+    if h.form.target >= 0 and reg.institutions[h.form.target].kind == "company":
+        return _MODEL.match(text, e) is None
+    return True
+
+
+_JOIN_END = re.compile(r"(?:\s+(?:of|for|at|and)(?:\s+the)?|,)\s*$")
+
+
+def _cut_at_crossing(text: str, c: Candidate, names: list[Hit]) -> Candidate | None:
+    """`Institute of ... of the Higher School` crossing the registry's `Higher School of
+    Economics`: the discovered name ends before the joiner that starts the registry name."""
+    for h in names:
+        if c.start < h.start < c.end < h.end:
+            m = _JOIN_END.search(text, c.start, h.start)
+            if m is None:
+                return None
+            end = m.start()
+            if end <= c.start or end < c.head_end:
+                return None
+            return replace(c, end=end, name=" ".join(text[c.start : end].split()))
+    return c
+
+
 def _spans(text: str, reg: Registry) -> list[_Span]:
     """Registry hits and discovered names, before overlaps are resolved."""
-    hits = reg.matcher.find(text)
+    hits = [h for h in reg.matcher.find(text) if _hit_ok(text, h, reg)]
     spans = [_Span(h.start, h.end, h.form.rule, h.form.target) for h in hits]
     names = sorted(
         (h for h in hits if h.form.rule in ("registry", "organ", "national", "bare")),
@@ -87,7 +123,10 @@ def _spans(text: str, reg: Registry) -> list[_Span]:
     )
     starts = [h.start for h in names]
     lex = lexicon()
-    for c in find_candidates(text):
+    for found in find_all(text):
+        c = _cut_at_crossing(text, found, names)
+        if c is None:
+            continue
         lo, hi = bisect_left(starts, c.start), bisect_left(starts, c.end)
         inside = [h for h in names[lo:hi] if h.end <= c.end]
         taken = False
@@ -133,7 +172,8 @@ def _home_country(doc: Document, reg: Registry, accepted: list[_Span], text: str
         if sp.target >= 0 and sp.rule in ("registry", "acronym"):
             inst = reg.institutions[sp.target]
             quote = text[sp.start : sp.end]
-            if inst.kind == "media" and inst.country and quote.isupper() and len(quote) > 4:
+            dateline = len(quote) > 4 or sp.start < _DATELINE_REACH
+            if inst.kind == "media" and inst.country and quote.isupper() and dateline:
                 return inst.country
     return None
 
@@ -151,6 +191,7 @@ def extract(doc: Document) -> list[InstitutionMentionRow]:
             insts.append((sp, sp.inst))
         elif sp.rule != "bare":
             insts.append((sp, reg.institutions[sp.target]))
+    insts = _media_short_names(insts)
     accepted, insts = _acronyms(text, accepted, insts)
     insts += _bare(doc, reg, accepted, insts)
     insts.sort(key=lambda p: p[0].start)
@@ -175,6 +216,26 @@ def extract(doc: Document) -> list[InstitutionMentionRow]:
             )
         )
     return rows
+
+
+def _media_short_names(
+    insts: list[tuple[_Span, Institution]],
+) -> list[tuple[_Span, Institution]]:
+    """A discovered medium named by the first part of a registry medium's name in the same
+    document (`Report informs` after `REPORT.AZ`) is that medium."""
+    known = {
+        inst.name.lower().split(".")[0]: inst
+        for _, inst in insts
+        if inst.kind == "media" and inst.source == "registry" and "." in inst.name
+    }
+    if not known:
+        return insts
+    out = []
+    for sp, inst in insts:
+        if inst.source == "discovered" and inst.kind == "media":
+            inst = known.get(inst.name.lower(), inst)
+        out.append((sp, inst))
+    return out
 
 
 def _acronyms(
@@ -228,6 +289,20 @@ def _acronyms(
     return accepted, insts
 
 
+def _country_after(text: str, end: int) -> str | None:
+    """The country a bare national name is followed by (`Ministry of Education of the
+    Kazakhstan`), when the registry's national forms did not catch it."""
+    m = _OF_COUNTRY.match(text, end)
+    if m is None:
+        return None
+    words = m.group(1).split()
+    for n in range(len(words), 0, -1):
+        iso = country_iso3(" ".join(words[:n]))
+        if iso:
+            return iso
+    return None
+
+
 def _bare(
     doc: Document,
     reg: Registry,
@@ -249,7 +324,12 @@ def _bare(
         fam = reg.families[sp.target]
         countries = named.get(sp.target, set())
         idx = None
-        if len(countries) == 1:
+        right = _country_after(doc.text, sp.end)
+        if right is not None:
+            idx = fam.member(right)
+        if idx is not None:
+            pass
+        elif len(countries) == 1:
             idx = fam.member(next(iter(countries)))
         elif home is not None:
             idx = fam.member(home)
