@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import ahocorasick
 import pycountry
 import yaml
 
@@ -226,6 +227,7 @@ class CameoEntry:
 class Lexicon:
     trigger_re: re.Pattern[str]
     gate_re: re.Pattern[str]
+    gate_ac: Any  # ahocorasick.Automaton over the gate prefixes (lower case) -> length
     rules: dict[str, Rule]  # regex group name -> rule
     generic_re: re.Pattern[str]
     ongoing_re: re.Pattern[str]
@@ -287,6 +289,10 @@ def lexicon() -> Lexicon:
     gate_re = re.compile(
         r"(?<![\w-])(?:" + "|".join(re.escape(g) for g in data["gate"]) + ")", re.IGNORECASE
     )
+    gate_ac = ahocorasick.Automaton()
+    for g in data["gate"]:
+        gate_ac.add_word(str(g).lower(), len(str(g)))
+    gate_ac.make_automaton()
     status = data["status"]
     countries = _read("countries.yaml")
     country_words: list[str] = []
@@ -340,6 +346,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         trigger_re=trigger_re,
         gate_re=gate_re,
+        gate_ac=gate_ac,
         rules=rules,
         generic_re=words("generic"),
         ongoing_re=re.compile(r"\b(?:" + _alt(status["ongoing"]) + r")\b", re.IGNORECASE),
@@ -381,8 +388,7 @@ def find_triggers(lex: Lexicon, text: str) -> list[re.Match[str]]:
     out: list[re.Match[str]] = []
     last_end = 0
     match = lex.trigger_re.match
-    for g in lex.gate_re.finditer(text):
-        pos = g.start()
+    for pos in _gate_positions(lex, text):
         if pos < last_end:
             continue
         m = match(text, pos)
@@ -390,3 +396,17 @@ def find_triggers(lex: Lexicon, text: str) -> list[re.Match[str]]:
             out.append(m)
             last_end = m.end()
     return out
+
+
+def _gate_positions(lex: Lexicon, text: str) -> list[int]:
+    """Starts of words that begin with a gate prefix, in order (Aho–Corasick over the
+    lower-cased text; the regex when lower-casing changes the text's length)."""
+    low = text.lower()
+    if len(low) != len(text):
+        return [g.start() for g in lex.gate_re.finditer(text)]
+    found: set[int] = set()
+    for end, n in lex.gate_ac.iter(low):
+        pos = end - n + 1
+        if pos == 0 or not (low[pos - 1].isalnum() or low[pos - 1] in "_-"):
+            found.add(pos)
+    return sorted(found)

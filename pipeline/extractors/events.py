@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 
@@ -67,6 +67,16 @@ _QUOTED_OR_PUNCT = re.compile(
 )
 _WORD = r"(?:(?-i:[A-Z0-9][\w’'&-]*)|“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»)"
 _LIGHT = re.compile(LIGHT_VERBS, re.IGNORECASE)
+_LIGHT_LAST = frozenset(re.findall(r"[a-z]+", LIGHT_VERBS))  # every word a light verb ends in
+_WORD_START = re.compile(r"(?<![\w’'-])[A-Za-z]")
+_TIME_HINT = re.compile(
+    r"\d|(?<![\w-])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|"
+    r"sun|today|tonight|yesterday|tomorrow|year|month|week|day|spring|summer|autumn|fall|"
+    r"winter|quarter|half|decade|centur|ago|earlier|recent|first|second|third|fourth|"
+    r"beginning|end|mid|early|late)",
+    re.IGNORECASE,
+)
+_INITIALS = re.compile(r"(?:[A-Z]\.)+$")
 _PREV_WORD = re.compile(r"[“\"«]?([A-Z][\w’'-]*)\s+$")
 _LEFT_TOKEN = re.compile(r"“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»|\S+")
 _NP_WORD = re.compile(
@@ -277,7 +287,7 @@ def _right_end(text: str, pos: int, hi: int) -> int:
     bare = 0
     preps = 0
     n = 0
-    tokens = list(_TOKEN.finditer(text, pos, min(hi, pos + 260)))
+    tokens = list(_TOKEN.finditer(text, pos, min(hi, pos + 200)))
     i = 0
     while i < len(tokens) and n < 18:
         tok = tokens[i].group()
@@ -288,7 +298,7 @@ def _right_end(text: str, pos: int, hi: int) -> int:
         if (
             tok.endswith(".")
             and len(tok) > 1
-            and not re.match(r"^(?:[A-Z]\.)+$", tok)
+            and not _INITIALS.match(tok)
             and not (tok[:-1].lower() in _abbreviations() and nxt[:1].isalnum())
         ):
             # a sentence-final word: keep the word, not the stop
@@ -368,9 +378,15 @@ def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -
     start = _np_start(text, clause, trig_start)
     if start > clause and text[start - 1] in '“"«':
         start = _np_start(text, clause, start - 1)
-    lm = _LIGHT.search(text, max(clause, start - 60), start)
-    if lm is not None:
-        start = lm.start()
+    before_np = text[max(clause, start - 20) : start].rsplit(None, 1)
+    if before_np and before_np[-1].lower() in _LIGHT_LAST:  # cheap test before the regex
+        # the light verb phrase ends right before the noun phrase: try it at the starts of
+        # the last few words, leftmost first
+        lo = max(clause, start - 60)
+        for w in _WORD_START.finditer(text, lo, start):
+            if _LIGHT.match(text, w.start(), start) is not None:
+                start = w.start()
+                break
     if rule.passive:
         before = text[clause:start]
         aux = _PASSIVE_AUX.search(before)
@@ -480,24 +496,32 @@ def rule_trigger_end(text: str, pos: int) -> int:
 # ------------------------------------------------------------------------- the extractor
 
 
-@cache
-def _institutions_extract() -> object:
-    from pipeline.extractors import institutions
-
-    return institutions.extract
+_PARTICIPANT_RULES = frozenset(("registry", "acronym", "organ", "national"))
 
 
-def _institution_spans(doc: Document) -> tuple[tuple[int, int, str], ...]:
+def _institution_spans(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Organisations the registry knows, by canonical name (longest match wins; news media
+    are the reporters, never participants). The registry's Aho–Corasick pass only: the
+    institutions extractor's discovery and linking would double the cost of a build."""
     try:
-        rows = _institutions_extract()(doc)  # type: ignore[operator]
+        from pipeline.institution_registry import registry
+
+        reg = registry()
+        hits = reg.matcher.find(text)
     except Exception:  # another helper's module: an error there must not stop events
         return ()
-    out = []
-    for r in rows:
-        try:
-            out.append((int(r["char_start"]), int(r["char_end"]), str(r["name"])))
-        except (KeyError, TypeError, ValueError):
+    hits = [h for h in hits if h.form.rule in _PARTICIPANT_RULES and h.form.target >= 0]
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[tuple[int, int, str]] = []
+    last_end = -1
+    for h in hits:
+        if h.start < last_end:
             continue
+        inst = reg.institutions[h.form.target]
+        if inst.kind == "media":
+            continue
+        out.append((h.start, h.end, inst.name))
+        last_end = h.end
     return tuple(out)
 
 
@@ -953,6 +977,20 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
 
     text = ctx.text
     cache: dict[tuple[int, str], list[object]] = {}
+
+    def timexes(si: int, prefer: str) -> list[object]:
+        key = (si, prefer)
+        if key not in cache:
+            lo, hi = ctx.sents[si]
+            if _TIME_HINT.search(text, lo, hi) is None:
+                cache[key] = []  # no digit and no time word: no time expression
+                return cache[key]
+            try:
+                cache[key] = list(find_timexes(text[lo:hi], ctx.ref, prefer=prefer))
+            except Exception:  # another helper's module must not stop extraction
+                cache[key] = []
+        return cache[key]
+
     by_sent: dict[int, list[_Event]] = {}
     for ev in events:
         by_sent.setdefault(ev.sent, []).append(ev)
@@ -964,14 +1002,18 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
             prefer = _PREFER[ev.status]
             if prefer == "past" and not _past_marked(ctx, ev, s_lo, s_hi):
                 prefer = "current"
-            key = (si, prefer)
-            if key not in cache:
-                try:
-                    cache[key] = list(find_timexes(text[s_lo:s_hi], ctx.ref, prefer=prefer))
-                except Exception:  # another helper's module must not stop extraction
-                    cache[key] = []
             others = [(a, b) for a, b in taken if (a, b) != (ev.start, ev.end)]
-            t = None if ev.generic else _choose_timex(ctx, ev, cache[key], others, s_lo)
+            t = None
+            if not ev.generic:
+                t = _choose_timex(ctx, ev, timexes(si, "current"), others, s_lo)
+            if t is not None and prefer != "current" and t.relative:  # type: ignore[attr-defined]
+                # resolved against the publication date: read it in the event's tense
+                alike = [
+                    u
+                    for u in timexes(si, prefer)
+                    if (u.start, u.end) == (t.start, t.end)  # type: ignore[attr-defined]
+                ]
+                t = alike[0] if alike else t
             if t is not None:
                 _apply_timex(ev, t)
                 ev.date_inside = ev.start <= s_lo + t.start < ev.end  # type: ignore[attr-defined]
@@ -1271,13 +1313,14 @@ def extract(doc: Document) -> list[EventRow]:
         place_starts=tuple(p.start for p in places),
         people=people,
         people_starts=tuple(p.start for p in people),
-        inst=_institution_spans(doc),
+        inst=(),
         home=_home_country(text, places, lex, doc.dateline),
         pair=_pair(places, lex),
     )
     events = _candidates(ctx, lex)
     if not events:
         return []
+    ctx = replace(ctx, inst=_institution_spans(text))
     _resolve(ctx, lex, events)
     events, refs = _merge(ctx, lex, events, _title_sentence(text, sents, lex))
     _carry_over(ctx, lex, events, refs)
