@@ -333,3 +333,87 @@ def test_seeds_score() -> None:
     f1 = 2 * precision * recall / max(1e-9, precision + recall)
     assert f1 >= 0.85, f"type F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f})"
     assert compared and agree / compared >= 0.9, f"dates agree {agree}/{compared}"
+
+
+# ------------------------------------------------------------------------- round 2 patterns
+
+LOCATIONS = [
+    # a place after the quote, in a relative clause or after the verb
+    (
+        "The next summit, which is scheduled to be held in Minsk on May 3, matters.",
+        "summit",
+        "Minsk",
+    ),
+    (
+        "A summit of the CSTO member states has kicked off in the Kazakh capital city.",
+        "summit",
+        "Astana",
+    ),
+    (
+        "The Days of Culture of Belarus are to be celebrated on June 8 in Kazan.",
+        "cultural_event",
+        "Kazan",
+    ),
+    # a place before the quote, in its clause
+    (
+        "He will gather the leaders in St. Petersburg for an informal summit.",
+        "summit",
+        "Saint Petersburg",
+    ),
+    # a launch from a cosmodrome
+    ("The Soyuz rocket blasted off from Site 31 of the Baikonur Cosmodrome.", "other", "Baikonur"),
+    # the country of the person elected
+    ("Tokayev won Sunday’s snap presidential election.", "election", "Kazakhstan"),
+    # a country named only as a person's or a relation's is no location
+    (
+        "President Tokayev had a telephone conversation with President Putin of Russia.",
+        "phone_call",
+        None,
+    ),
+    ("The sides signed a memorandum between Kazakhstan and Russia.", "agreement_signing", None),
+    # signed following talks: the talks' place
+    (
+        "They signed a declaration following talks on Tuesday in Minsk.",
+        "agreement_signing",
+        "Minsk",
+    ),
+]
+
+
+@pytest.mark.parametrize("text,etype,location", LOCATIONS, ids=[c[0][:40] for c in LOCATIONS])
+def test_event_locations(text: str, etype: str, location: str | None) -> None:
+    doc = _doc(text, "2023-05-10")
+    rows = [r for r in events.extract(doc) if r["event_type"] == etype]
+    assert rows, [r["quote"] for r in events.extract(doc)]
+    assert rows[0]["location"] == location, rows[0]["quote"]
+
+
+def test_headline_merges_into_lead_and_header_is_never_quoted() -> None:
+    text = (
+        " date 2023-05-10 Belarus, Russia presidents hold telephone conversation\n\n"
+        "MINSK. BelTA – President of Belarus held a telephone conversation with President of "
+        "Russia on Tuesday.\nThe sides discussed trade."
+    )
+    doc = _doc(text, "2023-05-10")
+    rows = events.extract(doc)
+    assert [r["event_type"] for r in rows] == ["phone_call"]
+    row = rows[0]
+    assert row["quote"].startswith("held a telephone conversation")
+    assert str(row["date_start"]) == "2023-05-09"
+    assert "BelTA" not in row["participants"]
+
+
+def test_anaphora_by_noun_phrase() -> None:
+    text = (
+        "Russian President Vladimir Putin has arrived in Astana for a two-day state visit. "
+        "He will hold talks with Kassym-Jomart Tokayev. Several agreements will be signed "
+        "after their negotiations on Wednesday."
+    )
+    rows = events.extract(_doc(text, "2024-11-26"))
+    assert [r["event_type"] for r in rows] == ["visit", "talks", "agreement_signing"]
+    visit = rows[0]
+    assert (visit["status"], str(visit["date_start"]), visit["location"]) == (
+        "ongoing",
+        "2024-11-26",
+        "Astana",
+    )

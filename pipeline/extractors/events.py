@@ -845,8 +845,8 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                 and _COUNTED.search(text, max(s_lo, ts - 40), ts)
             ):
                 continue  # `three multilateral summits`: a count of events, not one of them
-            if (rule.passive or rule.requires is not None) and _CONDITION.search(
-                text, _clause_start(text, max(s_lo, ts - 120), ts), ts
+            if (rule.type in ("agreement_signing", "founding") or rule.name == "ratification") and (
+                _CONDITION.search(text, _clause_start(text, max(s_lo, ts - 120), ts), ts)
             ):
                 continue  # `will expire as soon as the new treaty is adopted`
             end = max(te, _right_end(text, te, s_hi))
@@ -916,6 +916,9 @@ _COUNTED = re.compile(
 )
 _CONDITION = re.compile(r"\b(?:as\s+soon\s+as|if|unless|until|whether)\b", re.IGNORECASE)
 _IN_NAME = re.compile(r"\bof\s+the\s+(?-i:[A-Z])")  # `the summit of the Conference on ...`
+_FRAME = re.compile(
+    r"\b(?:(?:sidelines|margins|framework|course)\s+of|during|at)\s+(?:the\s+)?$", re.IGNORECASE
+)
 _COORD_NAME = re.compile(r"(?:\bthe\s+)?((?-i:[A-Z]{2,8}))\s+and\s+$")
 _COORD = re.compile(r"\s*(?:,\s*)?\band\s+(?:also\s+)?(?:(?:a|an|the|new|one|two|three)\s+)*", re.I)
 
@@ -1039,6 +1042,13 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
         # event it follows in the same sentence; `the SCO and CSTO summits`: one date
         for ev in evs:
             src = ev.partner
+            if src is None:
+                for o in evs:  # `met on the sidelines of the summit in Bishkek on Oct. 13`
+                    if ev.end <= o.start <= ev.end + 12 and _FRAME.search(
+                        text, ev.trig_end, o.start
+                    ):
+                        src = o
+                        break
             if src is None and ev.rule.type == "agreement_signing":
                 for o in evs:
                     if ev.end <= o.start <= ev.end + 80 and lex.following_re.search(
