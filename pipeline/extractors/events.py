@@ -610,6 +610,10 @@ def _choose_timex(
             continue
         if _DEADLINE.match(t.text):  # type: ignore[attr-defined]
             continue  # `by 2018`, `until 2030`: a deadline, not the event's date
+        if (
+            t.precision == "year" or t.kind == "range"  # type: ignore[attr-defined]
+        ) and _PERIOD_FOR.search(ctx.text, max(s_lo, ts - 6), ts):
+            continue  # `a declaration on development for 2024-2030`: a validity period
         if ev.start <= ts and te <= ev.end:
             return t
         if any(a <= ts and te <= b for a, b in taken):
@@ -916,6 +920,7 @@ _COUNTED = re.compile(
 )
 _CONDITION = re.compile(r"\b(?:as\s+soon\s+as|if|unless|until|whether)\b", re.IGNORECASE)
 _IN_NAME = re.compile(r"\bof\s+the\s+(?-i:[A-Z])")  # `the summit of the Conference on ...`
+_PERIOD_FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)
 _FRAME = re.compile(
     r"\b(?:(?:sidelines|margins|framework|course)\s+of|during|at)\s+(?:the\s+)?$", re.IGNORECASE
 )
