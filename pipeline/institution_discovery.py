@@ -68,8 +68,7 @@ class Lexicon:
     event_words: frozenset[str]
     and_words: frozenset[str] = frozenset()
     media_words: frozenset[str] = frozenset()
-    cue_re: Any = None  # media attribution cues, one compiled pattern
-    apposition_re: Any = None  # `company <Name>` / `<Name> plant`
+    cue_ac: Any = None  # Aho-Corasick: cue or apposition phrase -> its roles
     apposition_kind: tuple[tuple[str, str], ...] = ()
     route_re: Any = None
     located: frozenset[str] = frozenset()
@@ -102,8 +101,7 @@ def lexicon() -> Lexicon:
         event_words=frozenset(nots["event_words"]),
         and_words=frozenset(heads_data.get("and_words") or ()),
         media_words=frozenset(heads_data.get("media_words") or ()),
-        cue_re=_cue_pattern(heads_data.get("media_cues") or {}),
-        apposition_re=_apposition_pattern(heads_data),
+        cue_ac=_cue_automaton(heads_data),
         apposition_kind=tuple(
             (k.lower(), v)
             for d in ("appositive_before", "lowercase_after")
@@ -124,25 +122,90 @@ def _alt(words: Any) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-def _cue_pattern(cues: dict[str, list[str]]) -> Any:
-    if not cues:
-        return None
-    return re.compile(
-        rf"(?:(?<![\w])(?P<sb>{_alt(cues['strong_before'])}) (?:the )?(?P<n1>{_NAME})"
-        rf"|(?<![\w])(?P<wb>{_alt(cues['weak_before'])}) (?:the )?(?P<n2>{_NAME})"
-        rf"|(?P<n3>{_NAME}),? (?P<sa>{_alt(cues['strong_after'])})(?![\w]))"
-    )
+_ROLES = (
+    ("media_cues", "strong_before", "sb"),
+    ("media_cues", "weak_before", "wb"),
+    ("media_cues", "strong_after", "sa"),
+    ("appositive_before", None, "nb"),
+    ("lowercase_after", None, "na"),
+)
 
 
-def _apposition_pattern(data: dict[str, Any]) -> Any:
-    before = data.get("appositive_before") or {}
-    after = data.get("lowercase_after") or {}
-    if not before and not after:
+def _cue_automaton(data: dict[str, Any]) -> Any:
+    """Every cue and apposition phrase, with the roles it plays (`reports` both precedes
+    and follows a name)."""
+    roles: dict[str, set[str]] = {}
+    for key, sub, role in _ROLES:
+        group = (data.get(key) or {}).get(sub) if sub else data.get(key)
+        for w in group or ():
+            roles.setdefault(w, set()).add(role)
+    if not roles:
         return None
-    return re.compile(
-        rf"(?:(?<![\w\-])(?P<nb>{_alt(before)}) (?P<n1>{_NAME})"
-        rf"|(?P<n2>{_NAME}) (?P<na>{_alt(after)})(?![\w\-]))"
-    )
+    a = ahocorasick.Automaton()
+    for w, r in roles.items():
+        a.add_word(w, (len(w), frozenset(r)))
+    a.make_automaton()
+    return a
+
+
+def _cues(text: str, lex: Lexicon, wanted: frozenset[str]) -> list[tuple[int, int, frozenset[str]]]:
+    """`(start, end, roles)` of the cue phrases in `text` that stand as whole words."""
+    out: list[tuple[int, int, frozenset[str]]] = []
+    if lex.cue_ac is None:
+        return out
+    n = len(text)
+    for last, (length, roles) in lex.cue_ac.iter(text):
+        s, e = last + 1 - length, last + 1
+        if roles.isdisjoint(wanted):
+            continue
+        if (s > 0 and text[s - 1].isalnum()) or (e < n and text[e].isalnum()):
+            continue
+        out.append((s, e, roles))
+    return out
+
+
+_MEDIA_ROLES = frozenset({"sb", "wb", "sa"})
+_APPOSITION_ROLES = frozenset({"nb", "na"})
+
+
+_NAME_AT = re.compile(_NAME)
+_NAME_END = re.compile(rf"(?<![\w'’.\-])(?:{_NAME})$")
+_BACK = 120  # characters a name before a cue may span
+
+
+def _skip_back(text: str, pos: int, extra: str, forward: int = 0) -> int:
+    """`pos` moved over one space (backwards, or forwards when `forward`), and before that
+    over one of `extra` (`, `); -1 when there is no space there."""
+    if forward:
+        return pos + 1 if text[pos : pos + 1] == " " else -1
+    if pos > 0 and text[pos - 1] == " ":
+        pos -= 1
+        if extra and pos > 0 and text[pos - 1] in extra.strip():
+            pos -= 1
+        return pos
+    return -1
+
+
+def _skip_the(text: str, pos: int) -> int:
+    """`pos` after `<cue>` moved over ` ` and an optional `the `; -1 without the space."""
+    if text[pos : pos + 1] != " ":
+        return -1
+    pos += 1
+    return pos + 4 if text.startswith("the ", pos) else pos
+
+
+def _name_before(text: str, pos: int) -> tuple[int, int] | None:
+    if pos <= 0:
+        return None
+    m = _NAME_END.search(text, max(0, pos - _BACK), pos)
+    return (m.start(), m.end()) if m is not None else None
+
+
+def _name_after(text: str, pos: int) -> tuple[int, int] | None:
+    if pos < 0:
+        return None
+    m = _NAME_AT.match(text, pos)
+    return (m.start(), m.end()) if m is not None else None
 
 
 def _route_pattern(heads: Any) -> Any:
@@ -309,9 +372,18 @@ def _title_line(text: str, pos: int) -> tuple[int, int] | None:
     return (a, b) if caps >= 0.85 * len(words) else None
 
 
-def in_headline_only(text: str, start: int, end: int) -> bool:
-    """The name `text[start:end]` stands in a Title Case headline and nowhere else."""
-    line = _title_line(text, start)
+def in_headline_only(
+    text: str, start: int, end: int, lines: dict[int, tuple[int, int] | None] | None = None
+) -> bool:
+    """The name `text[start:end]` stands in a Title Case headline and nowhere else
+    (`lines`: headline of each line start already computed, filled as it goes)."""
+    a = text.rfind("\n", 0, start) + 1
+    if lines is not None and a in lines:
+        line = lines[a]
+    else:
+        line = _title_line(text, start)
+        if lines is not None:
+            lines[a] = line
     if line is None:
         return False
     name = text[start:end]
@@ -323,18 +395,27 @@ def in_headline_only(text: str, start: int, end: int) -> bool:
     return True
 
 
-def find_attributed_media(text: str) -> list[Candidate]:
+def find_attributed_media(
+    text: str, cues: list[tuple[int, int, frozenset[str]]] | None = None
+) -> list[Candidate]:
     """News sources named by an attribution cue (`KazTAG reports`, `Source: Rosbalt`,
     `according to Kazakhstan Today`) or a dateline (`ASTANA (TCA) -`, `(MENAFN) The ...`,
     `Astana. July 4. KazTAG -`)."""
     lex = lexicon()
     out: list[Candidate] = []
     spans: list[tuple[int, int, bool]] = []  # start, end, strong
-    if lex.cue_re is not None:
-        for m in lex.cue_re.finditer(text):
-            for g, strong in (("n1", True), ("n2", False), ("n3", True)):
-                if m.group(g) is not None:
-                    spans.append((m.start(g), m.end(g), strong))
+    if cues is None:
+        cues = _cues(text, lex, _MEDIA_ROLES)
+    for cs, ce, roles in cues:
+        if roles.isdisjoint(_MEDIA_ROLES):
+            continue
+        found = None
+        if "sb" in roles or "wb" in roles:  # `reports X`, `according to X`
+            found = _name_after(text, _skip_the(text, ce))
+        if found is None and "sa" in roles:  # `X reports`
+            found = _name_before(text, _skip_back(text, cs, ", "))
+        if found is not None:
+            spans.append((*found, "wb" not in roles))
     for m in _DATELINE.finditer(text):
         spans.append((m.start("n"), m.end("n"), True))
     for s, e, strong in spans:
@@ -362,17 +443,29 @@ def find_attributed_media(text: str) -> list[Candidate]:
     return out
 
 
-def find_appositions(text: str) -> list[Candidate]:
+def find_appositions(
+    text: str, cues: list[tuple[int, int, frozenset[str]]] | None = None
+) -> list[Candidate]:
     """Names that a lower-case noun beside them classifies: `the French company Electricite
     de France`, `consulting company Frank RG`, `the Russian Electric Engines plant`."""
     lex = lexicon()
     out: list[Candidate] = []
-    if lex.apposition_re is None:
-        return out
     kinds = dict(lex.apposition_kind)
-    for m in lex.apposition_re.finditer(text):
-        g, noun = ("n1", m.group("nb")) if m.group("n1") is not None else ("n2", m.group("na"))
-        s, e = _trim_name(text, m.start(g), m.end(g), lex)
+    if cues is None:
+        cues = _cues(text, lex, _APPOSITION_ROLES)
+    for cs, ce, roles in cues:
+        if roles.isdisjoint(_APPOSITION_ROLES):
+            continue
+        noun = text[cs:ce]
+        found = None
+        g = ""
+        if "nb" in roles and not (cs > 0 and text[cs - 1] == "-"):
+            g, found = "n1", _name_after(text, _skip_back(text, ce, "", 1))
+        if found is None and "na" in roles and text[ce : ce + 1] != "-":
+            g, found = "n2", _name_before(text, _skip_back(text, cs, ""))
+        if found is None:
+            continue
+        s, e = _trim_name(text, *found, lex)
         if e <= s:
             continue
         name = text[s:e]
@@ -393,7 +486,7 @@ def find_routes(text: str) -> list[Candidate]:
     pipelines`, `Baku-Tbilisi-Ceyhan pipeline`."""
     lex = lexicon()
     out: list[Candidate] = []
-    if lex.route_re is None:
+    if lex.route_re is None or ("pipeline" not in text and "gas main" not in text):
         return out
     for m in lex.route_re.finditer(text):
         for g in ("a", "b"):
@@ -420,9 +513,11 @@ _DATELINE = re.compile(
 def find_all(text: str) -> list[Candidate]:
     """Every discovered name (head words, attributions, appositions, routes) that does not
     stand only in a Title Case headline."""
-    cands = find_candidates(text) + find_attributed_media(text)
-    cands += find_appositions(text) + find_routes(text)
-    return [c for c in cands if not in_headline_only(text, c.start, c.end)]
+    cues = _cues(text, lexicon(), _MEDIA_ROLES | _APPOSITION_ROLES)
+    cands = find_candidates(text) + find_attributed_media(text, cues)
+    cands += find_appositions(text, cues) + find_routes(text)
+    lines: dict[int, tuple[int, int] | None] = {}
+    return [c for c in cands if not in_headline_only(text, c.start, c.end, lines)]
 
 
 def _gap_ok(text: str, a_end: int, b_start: int) -> bool:
