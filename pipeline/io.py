@@ -176,7 +176,23 @@ def write_table(df: pd.DataFrame, table: str, path: Path, *, keep_identical: boo
 
 def read_table(path: Path) -> pd.DataFrame:
     """A table written by `write_table`; dates come back as `datetime.date`, lists as lists."""
-    table = pq.read_table(path)
+    return arrow_to_pandas(pq.read_table(path))
+
+
+def iter_table(path: Path, rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
+    """`(offset, chunk)` for chunks of at most `rows` rows of a table, typed as `read_table`
+    types them (an empty table gives one empty chunk)."""
+    parquet = pq.ParquetFile(path)
+    offset = 0
+    for batch in parquet.iter_batches(batch_size=rows):
+        yield offset, arrow_to_pandas(pa.Table.from_batches([batch]))
+        offset += batch.num_rows
+    if offset == 0:
+        yield 0, arrow_to_pandas(parquet.schema_arrow.empty_table())
+
+
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as the stages read it: dates as `datetime.date`, lists as lists."""
     df = table.to_pandas(date_as_object=True)
     for field in table.schema:
         if pa.types.is_list(field.type):

@@ -2,6 +2,11 @@
 
 Writes `statistics.parquet`, `events.parquet`, `institution_mentions.parquet` and
 `institutions.parquet` (one record per organisation, aggregated from the mentions).
+
+The stage streams: documents are read from Parquet in batches, extracted in batches on an
+executor (`pipeline.executors`: this process, local processes or a Dask cluster; results
+come back in document order) and written by row groups, so memory does not grow with the
+corpus and the tables are the same bytes whichever executor ran.
 """
 
 from __future__ import annotations

@@ -11,17 +11,21 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pandera.errors
+import pyarrow.parquet as pq
+from pandera.api.pandas.container import DataFrameSchema
 
 import schemas
 from pipeline.io import (
     StageManifest,
     atomic_path,
     code_fingerprint,
-    read_table,
+    iter_table,
     stat_fingerprint,
 )
 from pipeline.release import sha256_file
@@ -122,6 +126,149 @@ def validate(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     return failures
 
 
+# --- the same checks on the stage files, a chunk at a time ---------------------------------
+
+#: Rows validated at a time: memory holds one chunk of one table, whatever the corpus size.
+CHUNK_ROWS = 50_000
+
+
+@cache
+def _chunk_schema(table: str) -> tuple[DataFrameSchema, tuple[str, ...]]:
+    """The table's schema without its uniqueness checks (they span chunks: checked on the
+    whole file instead), and the columns that must be unique."""
+    schema = schemas.TABLES[table].to_schema()
+    unique = tuple(str(n) for n, c in schema.columns.items() if c.unique)
+    if unique:
+        schema = schema.update_columns({n: {"unique": False} for n in unique})
+    return schema, unique
+
+
+def _merge(failures: list[Failure]) -> list[Failure]:
+    """One failure per (table, column, check), rows in order, the first examples."""
+    merged: dict[tuple[str, str | None, str], Failure] = {}
+    for f in failures:
+        key = (f.table, f.column, f.check)
+        if key in merged:
+            old = merged[key]
+            merged[key] = Failure(f.table, f.column, f.check, old.rows + f.rows, old.examples)
+        else:
+            merged[key] = f
+    return [
+        Failure(f.table, f.column, f.check, sorted(f.rows), f.examples[:3]) for f in merged.values()
+    ]
+
+
+def _chunk_failures(table: str, offset: int, df: pd.DataFrame) -> list[Failure]:
+    schema, _ = _chunk_schema(table)
+    try:
+        schema.validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        found = []
+        cases = err.failure_cases
+        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=True):
+            rows = sorted({int(i) + offset for i in group["index"].dropna()})
+            examples = [repr(v)[:80] for v in group["failure_case"].head(3)]
+            col = None if pd.isna(column) else str(column)
+            found.append(Failure(table, col, str(check), rows, examples))
+        return found
+    return []
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[Failure]:
+    failures = []
+    for column in _chunk_schema(table)[1]:
+        rows = con.execute(
+            f"""SELECT file_row_number, "{column}" FROM read_parquet({_sql_path(path)},
+                file_row_number = true)
+            WHERE "{column}" IN (SELECT "{column}" FROM read_parquet({_sql_path(path)})
+                                 GROUP BY 1 HAVING count(*) > 1)
+            ORDER BY file_row_number"""
+        ).fetchall()
+        if rows:
+            examples = [repr(v)[:80] for _, v in rows[:3]]
+            failures.append(
+                Failure(table, column, "field_uniqueness", [int(r) for r, _ in rows], examples)
+            )
+    return failures
+
+
+def _file_provenance(con: duckdb.DuckDBPyConnection, table: str, stage_dir: Path) -> list[Failure]:
+    """`provenance_failures` of a fact table's file, as a join in DuckDB (substring counts
+    code points, as Python slices do)."""
+    facts = _sql_path(stage_dir / f"{table}.parquet")
+    docs = _sql_path(stage_dir / "documents.parquet")
+    rows = con.execute(
+        f"""SELECT f.file_row_number, d.doc_id IS NULL AS unknown, f.quote, d.text IS NULL,
+               substring(d.text, f.char_start + 1, f.char_end - f.char_start) AS found
+        FROM read_parquet({facts}, file_row_number = true) f
+        LEFT JOIN (SELECT doc_id, text FROM read_parquet({docs})) d USING (doc_id)
+        WHERE d.doc_id IS NULL
+           OR substring(d.text, f.char_start + 1, f.char_end - f.char_start)
+              IS DISTINCT FROM f.quote
+        ORDER BY f.file_row_number"""
+    ).fetchall()
+    bad = [(int(i), q, t) for i, unknown, q, _, t in rows if not unknown]
+    unknown = [int(i) for i, is_unknown, *_ in rows if is_unknown]
+    failures = []
+    if bad:
+        examples = [f"quote {q!r} but text has {t!r}" for _, q, t in bad]
+        failures.append(Failure(table, "quote", "provenance", [i for i, *_ in bad], examples))
+    if unknown:
+        failures.append(Failure(table, "doc_id", "document exists", unknown, []))
+    return failures
+
+
+def _file_references(con: duckdb.DuckDBPyConnection, stage_dir: Path) -> list[Failure]:
+    mentions = _sql_path(stage_dir / "institution_mentions.parquet")
+    institutions = _sql_path(stage_dir / "institutions.parquet")
+    rows = con.execute(
+        f"""SELECT file_row_number, institution_id
+        FROM read_parquet({mentions}, file_row_number = true)
+        WHERE institution_id NOT IN (SELECT institution_id FROM read_parquet({institutions}))
+           OR institution_id IS NULL
+        ORDER BY file_row_number"""
+    ).fetchall()
+    if not rows:
+        return []
+    return [
+        Failure(
+            "institution_mentions",
+            "institution_id",
+            "institution exists",
+            [int(i) for i, _ in rows],
+            [str(v) for _, v in rows[:3]],
+        )
+    ]
+
+
+def validate_files(stage_dir: Path, *, chunk_rows: int = CHUNK_ROWS) -> list[Failure]:
+    """`validate` of the stage's Parquet files, in bounded memory: the schema checks run on
+    chunks of `chunk_rows` rows, the checks that span rows and tables (unique ids,
+    provenance, references) run in DuckDB on the files. Failing rows are numbered as in
+    `validate` (position in the file)."""
+    failures: list[Failure] = []
+    for name in schemas.TABLES:
+        path = stage_dir / f"{name}.parquet"
+        found: list[Failure] = []
+        for offset, df in iter_table(path, chunk_rows):
+            found += _chunk_failures(name, offset, df)
+        failures += _merge(found)
+    con = duckdb.connect()
+    try:
+        for name in schemas.TABLES:
+            failures += _duplicates(con, name, stage_dir / f"{name}.parquet")
+        for name in schemas.FACT_TABLES:
+            failures += _file_provenance(con, name, stage_dir)
+        failures += _file_references(con, stage_dir)
+    finally:
+        con.close()
+    return failures
+
+
 def _code() -> str:
     """Fingerprint of what decides validity: this stage and the schemas."""
     h = hashlib.sha256(code_fingerprint("stages/validate.py").encode())
@@ -144,9 +291,10 @@ def run(stage_dir: Path) -> dict[str, int]:
         log.info("validate ok (tables unchanged since they were validated)")
         return dict(done["rows"])
     manifest.forget()
-    tables = {name: read_table(stage_dir / f"{name}.parquet") for name in schemas.TABLES}
-    failures = validate(tables)
-    rows = {name: len(df) for name, df in tables.items()}
+    failures = validate_files(stage_dir)
+    rows = {
+        n: pq.ParquetFile(p).metadata.num_rows for n, p in zip(schemas.TABLES, paths, strict=True)
+    }
     hashes = {name: sha256_file(stage_dir / f"{name}.parquet") for name in schemas.TABLES}
     report = {
         "ok": not failures,
