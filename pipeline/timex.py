@@ -42,6 +42,33 @@ Conventions (documented here, tested in `tests/golden/timex.jsonl`):
 - After a temporal preposition ("in", "since", "during", ...) a plausible 4-digit number
   (1800-2100) is a year whatever word follows ("signed in 1998 opened a new stage"), unless
   a count word of the lexicon follows ("in 2000 tonnes").
+- "N months of YEAR" after a preposition ("in 8 months of 2023", "over eleven months of this
+  year", "based on the results of 8 months of 2024") are the first N months of that year
+  (range 2024-01/2024-08, precision month), like "the first N months"; "the last N months of
+  YEAR" are its last N months. Without a year, "for 8 months" stays a duration.
+- Year (month) to date: "since/from the beginning (start) of 2011 / the year / this year /
+  March / the month" run from the first day of that year (month) to the reference date:
+  kind "range", precision "day" (both ends are known days), e.g. 2011-01-01/2024-11-25.
+  Not when an end follows ("from the beginning of 2024 to October").
+- Weekdays ("on Sunday", "this Sunday"): with prefer="current" the day of the reference
+  week (Monday first: written on a Monday, "this Sunday" is six days ahead), unless the
+  sentence marks the tense: the nearest cue word of the lexicon (`tense_cues`; any other
+  lower-case -ed word is a past cue, except after "be"/"is"/"to"...) reads it as with
+  prefer="past" ("held this Sunday" on a Monday: the day before) or "future" ("will be held
+  this Sunday"). prefer="past": the latest such day not after ref; "future": the earliest
+  not before ref. "last Friday" is the latest Friday before ref, "next Tuesday" the earliest
+  after ref (on a Monday: the next day), whatever `prefer`.
+- Month ranges: "January-April", "Jan-Apr 2023", "January–April of this year" (any hyphen or
+  dash), "from/between X to/and Y" are one range; a range across the new year
+  ("December-February 2024") ends in the given year. Without a year, the range of ref's year
+  (prefer="current"), or the latest such range that has ended by ref (prefer="past").
+- Coordinated months ("in December and January", "in March and April 2024", "in May, June
+  and July") are one expression per month (kind "date", precision month); a year at the end
+  belongs to every month ("March" 2024-03, "April 2024" 2024-04). The months follow one
+  another in time (a month not after the previous one is in the next year: "December and
+  January" = 2024-12, 2025-01); the year at the end, or else the first month resolved like
+  a lone month (the last one with prefer="past"), fixes them. "X and Y" is a range only
+  after "between". A list needs a preposition before it or a year after it.
 
 Matching: one scan finds the anchors (numbers, months, weekdays, units, relative and
 present words); the rules are tried only at an anchor and at the words before it that can
@@ -59,6 +86,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -186,7 +214,7 @@ def _cased(words: Any) -> str:
 
 _S = r"[ \t\u00a0]+"  # blanks inside an expression (no line breaks)
 _S0 = r"[ \t\u00a0]*"
-_DASH = r"[ \t\u00a0]*[-–—][ \t\u00a0]*"
+_DASH = r"[ \t\u00a0]*[-–—‐‑‒−][ \t\u00a0]*"  # hyphens, dashes, minus
 _YEAR = r"(?<![\d$€£¥₽₸])(?<!\d[.,])(?:1\d\d\d|20\d\d|21\d\d)(?![\d]|[.,]\d)"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d%]|[.,:]\d)"
 
@@ -400,6 +428,9 @@ class _Grammar:
     sentence_start_year_words: frozenset[str]
     count_words: frozenset[str]
     units: dict[str, str]
+    future_cues: frozenset[str]
+    past_cues: frozenset[str]
+    passive_aux: frozenset[str]
 
 
 def _norm(s: str) -> str:
@@ -474,9 +505,15 @@ def _grammar() -> _Grammar:
             rf"(?P<@d>{_DAY}),?{_S}(?P<@y>{_YEAR}))",
         ),
         (
+            "month_list",
+            rf"(?:(?P<@prep>(?:in|during|for|of|throughout|through|since|until|till|by|from))"
+            rf"{_S})?(?P<@core>(?P<@m>{month_full})(?:[, \t\u00a0]{_S0}(?:(?:and|or){_S})?"
+            rf"{month_full})+(?:,?{_S}(?:(?:of){_S})?(?P<@y>{yref}))?)(?!{_S0}\d)",
+        ),
+        (
             "month_range",
-            rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?:from|between)){_S})?(?P<@m1>{month_full})"
-            rf"(?:{_DASH}|{_S}(?:to|through|till|until|and){_S})(?P<@m2>{month_full})"
+            rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?:from|between)){_S})?(?P<@m1>{month_any})"
+            rf"(?:{_DASH}|{_S}(?P<@sep>to|through|till|until|and){_S})(?P<@m2>{month_any})"
             rf"(?:,?{_S}(?:(?:of){_S})?(?P<@y>{yref}))?)",
         ),
         (
@@ -491,8 +528,14 @@ def _grammar() -> _Grammar:
         ),
         (
             "first_months",
-            rf"(?:(?:in|during){_S})?(?P<@core>(?:(?:over|for){_S})?(?:the){_S}(?:first)"
-            rf"{_S}(?P<@n>{num}){_S}(?:months)(?:{_S}(?:of){_S}(?P<@y>{yref}))?)",
+            rf"(?:(?:in|during){_S})?(?P<@core>(?:(?:over|for){_S})?(?:the){_S}"
+            rf"(?P<@o>first|last|final){_S}(?P<@n>{num}){_S}(?:months)"
+            rf"(?:{_S}(?:of){_S}(?P<@y>{yref}))?)",
+        ),
+        (
+            "n_months_of",
+            rf"(?:in|during|of|over|for|throughout){_S}(?P<@core>(?P<@n>{num}){_S}(?:months)"
+            rf"{_S}(?:of){_S}(?P<@y>{yref}))",
         ),
         (
             "n_months_code",
@@ -565,6 +608,13 @@ def _grammar() -> _Grammar:
             rf"(?P<@core>(?P<@prep>(?:since|(?:beginning|starting|commencing)(?:{_S}(?:from|in|with))?"
             rf"|from)){_S}(?:(?P<@m>{month_full}){_S})?(?P<@y>{_YEAR})(?:{_S}onwards?)?)"
             rf"(?!{_S}(?:to|till|until|through){_S}\d)",
+        ),
+        (
+            "year_to_date",
+            rf"(?P<@core>(?:since|from){_S}(?:(?:the){_S})?(?:beginning|start){_S}(?:of){_S}"
+            rf"(?:(?P<@y>{yref})|(?P<@m>{month_full})(?:,?{_S}(?P<@my>{_YEAR}))?"
+            rf"|(?P<@mu>(?:{shift}|the){_S}month)(?!\w)))"
+            rf"(?!,?{_S}(?:to|till|until|through|and){_S}|{_DASH})",
         ),
         (
             "month_year",
@@ -716,6 +766,9 @@ def _grammar() -> _Grammar:
         ),
         units=units,
         count_words=frozenset(str(w).lower() for w in lx["count_words"]),
+        future_cues=frozenset(_norm(str(w)) for w in lx["tense_cues"]["future"]),
+        past_cues=frozenset(_norm(str(w)) for w in lx["tense_cues"]["past"]),
+        passive_aux=frozenset(str(w).lower() for w in lx["passive_auxiliaries"]),
     )
 
 
@@ -915,20 +968,30 @@ def _r_day_range(c: _Ctx) -> _Res | None:
 
 def _r_month_range(c: _Ctx) -> _Res | None:
     m1, m2 = _month(c.g, c.get("m1") or ""), _month(c.g, c.get("m2") or "")
-    if m1 >= m2:
+    if m1 == m2:
         return None
+    sep, frm = c.get("sep"), c.get("from")
+    if sep == "and" and frm != "between":
+        return None  # "March and May" is a list (month_list); "between March and May" a range
+    wrap = 1 if m1 > m2 else 0  # "December-February": across the new year
+
+    def span(y: int) -> tuple[date, date]:  # `y` is the year of the last month
+        return _month_start(y - wrap, m1), _month_end(y, m2)
+
     ys = c.get("y")
     if ys:
         yr = _yref(c.g, ys, c.ref)
-        if yr is None or not _safe_year(yr[0]):
+        if yr is None or not _safe_year(yr[0] - wrap):
             return None
-        return _res(_month_start(yr[0], m1), _month_end(yr[0], m2), "month", "range", yr[1])
-    if not c.get("from"):
-        # "January-June" alone is a range; "May to June" without a year needs "from".
-        sep = c.m.group(f"{c.rule}__core")
-        if not re.search(r"[-–—]", sep):
-            return None
-    s, e = _pick_year(lambda y: (_month_start(y, m1), _month_end(y, m2)), c.ref, c.prefer)
+        s, e = span(yr[0])
+        return _res(s, e, "month", "range", yr[1])
+    if not frm and sep:
+        return None  # "January-June" alone is a range; "May to June" without a year needs "from"
+    if c.prefer == "past":  # the latest such period that has ended by the reference date
+        y = c.ref.year if span(c.ref.year)[1] < c.ref else c.ref.year - 1
+        s, e = span(y)
+    else:
+        s, e = _pick_year(span, c.ref, c.prefer)
     return _res(s, e, "month", "range", True)
 
 
@@ -936,7 +999,14 @@ def _r_first_months(c: _Ctx) -> _Res | None:
     n = _num(c.g, c.get("n"))
     if n is None or not 1 <= n <= 12:
         return None
-    ys = c.get("y")
+    o, ys = c.get("o"), c.get("y")
+    if o in ("last", "final"):
+        if not ys:
+            return None  # "the last 8 months": a rolling period
+        yr = _yref(c.g, ys, c.ref)
+        if yr is None or not _safe_year(yr[0]):
+            return None
+        return _months_res(yr[0], 13 - n, n, kind="range", rel=yr[1])
     if ys:
         yr = _yref(c.g, ys, c.ref)
         if yr is None or not _safe_year(yr[0]):
@@ -946,6 +1016,15 @@ def _r_first_months(c: _Ctx) -> _Res | None:
     # period that has ended by the reference month (unless "future" is preferred).
     y = c.ref.year if (n < c.ref.month or c.prefer == "future") else c.ref.year - 1
     return _months_res(y, 1, n, kind="range", rel=True)
+
+
+def _r_n_months_of(c: _Ctx) -> _Res | None:
+    """ "in 8 months of 2023": the first 8 months of the year (the genre's way of writing it)."""
+    n = _num(c.g, c.get("n"))
+    yr = _yref(c.g, c.get("y") or "", c.ref)
+    if n is None or not 2 <= n <= 12 or yr is None or not _safe_year(yr[0]):
+        return None
+    return _months_res(yr[0], 1, n, kind="range", rel=yr[1])
 
 
 def _r_n_months_code(c: _Ctx) -> _Res | None:
@@ -1203,6 +1282,39 @@ def _r_since(c: _Ctx) -> _Res | None:
     return _year_res(y, c.ref.year, kind="range")
 
 
+def _r_year_to_date(c: _Ctx) -> _Res | None:
+    """ "since the beginning of the year" / "of 2011" / "of March" / "of the month": from the
+    first day of that year (month) to the reference date."""
+    ref = c.ref
+    ys, ms, mu = c.get("y"), c.get("m"), c.get("mu")
+    if ys:
+        yr = _yref(c.g, ys, ref)
+        if yr is None or not _safe_year(yr[0]):
+            return None
+        if not yr[1]:
+            e = c.m.end(f"{c.rule}__y")
+            if not _year_ok(c, e - 4, e, strength="firm"):
+                return None
+        start, rel = date(yr[0], 1, 1), yr[1]
+    elif ms:
+        m = _month(c.g, ms)
+        my = c.get("my")
+        if my:
+            start, rel = date(int(my), m, 1), False
+        else:
+            y = ref.year if m <= ref.month else ref.year - 1
+            start, rel = date(y, m, 1), True
+    elif mu:
+        sh = c.g.shifts.get(_norm(mu.rsplit(None, 1)[0]), 0) if _norm(mu) != "the month" else 0
+        y, m = _add_months(ref.year, ref.month, sh)
+        start, rel = date(y, m, 1), True
+    else:
+        return None
+    if start > ref:
+        return None
+    return _res(start, ref, "day", "range", rel)
+
+
 def _r_month_year(c: _Ctx) -> _Res | None:
     yr = _yref(c.g, c.get("y") or "", c.ref)
     if yr is None or not _safe_year(yr[0]):
@@ -1292,8 +1404,8 @@ def _r_rel_named(c: _Ctx) -> _Res | None:
         wd = g.weekdays[wds.lower()]
         delta = wd - ref.weekday()
         if sh == 0:
-            x = ref + timedelta(days=delta)
-        elif sh < 0:
+            return _weekday_res(c, wd)
+        if sh < 0:
             x = ref + timedelta(days=delta if delta < 0 else delta - 7)
         else:
             x = ref + timedelta(days=delta if delta > 0 else delta + 7)
@@ -1361,16 +1473,61 @@ def _r_season(c: _Ctx) -> _Res | None:
     return _res(s, e, "month", "date", True)
 
 
-def _r_weekday(c: _Ctx) -> _Res | None:
+_CLAUSE_WORDS = re.compile(r"[a-z]+(?:['’][a-z]+)?|['’]ll\b|[.;!?\n]")
+
+
+def _tense(c: _Ctx) -> str:
+    """ "past", "future" or "current": the tense cue nearest to the weekday of the match in
+    its sentence (before it, else after it); see `tense_cues` in the lexicon."""
+    g, low = c.g, c.m.string
+    s, e = c.m.span(f"{c.rule}__core")
+    before = _CLAUSE_WORDS.findall(low, max(0, s - 80), s)
+    for k in range(len(before) - 1, -1, -1):
+        if before[k] in ".;!?\n":
+            break
+        t = _cue(g, before[k], before[k - 1] if k else "", c.text, s)
+        if t:
+            return t
+    prev = ""
+    for w in _CLAUSE_WORDS.findall(low, e, e + 80):
+        if w in ".;!?\n":
+            break
+        t = _cue(g, w, prev, c.text, s)
+        if t:
+            return t
+        prev = w
+    return "current"
+
+
+def _cue(g: _Grammar, w: str, prev: str, text: str, pos: int) -> str | None:
+    two = f"{prev} {w}"
+    if w in g.future_cues or two in g.future_cues:
+        return "future"
+    if prev in g.passive_aux and (w in g.past_cues or w.endswith("ed")):
+        return None  # "will be held", "is expected": not a past tense
+    if w in g.past_cues or two in g.past_cues:
+        return "past"
+    if len(w) > 3 and w.endswith("ed") and not w.endswith("eed"):
+        return "past"
+    return None
+
+
+def _weekday_res(c: _Ctx, wd: int) -> _Res:
+    """A weekday of the reference week (Monday first); with prefer="past" (or a past-tense
+    cue) the latest such day not after `ref`, with "future" the earliest not before it."""
     ref = c.ref
-    wd = c.g.weekdays[(c.get("wd") or "").lower()]
+    prefer = _tense(c) if c.prefer == "current" else c.prefer
     delta = wd - ref.weekday()
-    if c.prefer == "past" and delta > 0:
+    if prefer == "past" and delta > 0:
         delta -= 7
-    elif c.prefer == "future" and delta < 0:
+    elif prefer == "future" and delta < 0:
         delta += 7
     x = ref + timedelta(days=delta)
     return _res(x, x, "day", "date", True)
+
+
+def _r_weekday(c: _Ctx) -> _Res | None:
+    return _weekday_res(c, c.g.weekdays[(c.get("wd") or "").lower()])
 
 
 def _r_set(c: _Ctx) -> _Res | None:
@@ -1401,9 +1558,11 @@ _RESOLVERS: dict[str, _Resolver] = {
     "date_dmy": _r_date_full,
     "date_mdy": _r_date_full,
     "month_range": _r_month_range,
+    "year_to_date": _r_year_to_date,
     "date_dm": _r_date_partial,
     "date_md": _r_date_partial,
     "first_months": _r_first_months,
+    "n_months_of": _r_n_months_of,
     "n_months_code": _r_n_months_code,
     "quarter_words": _r_quarter_words,
     "quarter_code": _r_quarter_code,
@@ -1494,15 +1653,15 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         found = None
         for p in starts:
             found = _try_at(g, text, low, p, ref, prefer)
-            if found is not None:
+            if found:
                 break
-        if found is None:
+        if not found:
             tried = a + 1
             i += 1
             continue
-        out.append(found)
-        pos = found.end
-        tried = found.start + 1
+        out.extend(found)
+        pos = found[-1].end
+        tried = found[0].start + 1
     return out
 
 
@@ -1511,9 +1670,9 @@ _WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9'’]")
 _FIRST_WORD = re.compile(r"[a-z]+")
 
 
-def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> Timex | None:
+def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> list[Timex] | None:
     """The expression starting at `p`: the first rule (in priority order) that matches there
-    and whose resolver accepts the match."""
+    and whose resolver accepts the match (a list of months gives one expression a month)."""
     w = _FIRST_WORD.match(low, p)
     entry = g.dispatch.get(w.group() if w is not None else "", g.dispatch.get("*"))
     if entry is None:
@@ -1523,7 +1682,7 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
     if m is None:
         return None
     tx = _from_match(g, m, text, ref, prefer)
-    if tx is not None:
+    if tx:
         return tx
     # Rejected: try the later rules at the same position.
     rejected = m.lastgroup or ""
@@ -1532,12 +1691,14 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
         m2 = g.singles[name].match(low, p)
         if m2 is not None:
             tx = _from_match(g, m2, text, ref, prefer)
-            if tx is not None:
+            if tx:
                 return tx
     return None
 
 
-def _from_match(g: _Grammar, m: re.Match[str], text: str, ref: date, prefer: str) -> Timex | None:
+def _from_match(
+    g: _Grammar, m: re.Match[str], text: str, ref: date, prefer: str
+) -> list[Timex] | None:
     rule = m.lastgroup or ""
     core = f"{rule}__core"
     if core in m.re.groupindex and m.group(core) is not None:
@@ -1546,7 +1707,60 @@ def _from_match(g: _Grammar, m: re.Match[str], text: str, ref: date, prefer: str
         s, e = m.span(rule)
     if s == e or not _case_ok(m, rule, text):
         return None
-    return _resolve(_Ctx(g, m, rule, text, ref, prefer), s, e)
+    c = _Ctx(g, m, rule, text, ref, prefer)
+    if rule == "month_list":
+        return _month_list(c, s, e)
+    tx = _resolve(c, s, e)
+    return None if tx is None else [tx]
+
+
+_LIST_MONTH = re.compile(r"[a-z]+")
+
+
+def _month_list(c: _Ctx, s: int, e: int) -> list[Timex] | None:
+    """ "in December and January", "in May, June and July 2024": one expression a month.
+
+    The months follow one another in time (a month not after the one before it is in the next
+    year). A year at the end fixes the last month; without one, the first month is resolved
+    like a lone month ("in May"), or the last one with prefer="past"."""
+    g, low, text = c.g, c.m.string, c.text
+    ye = c.m.start(f"{c.rule}__y") if c.get("y") is not None else e
+    spans = [(w.start(), w.end()) for w in _LIST_MONTH.finditer(low, s, ye)]
+    if not any(low[a:b] in ("and", "or") for a, b in spans):
+        return None
+    months = [(a, b, g.months.get(low[a:b], 0)) for a, b in spans if low[a:b] in g.months]
+    if not all(text[a].isupper() for a, _b, _m in months):
+        return None
+    if not c.get("y") and not c.get("prep"):
+        return None  # "March and May": months need a preposition or a year
+    # Years relative to the first month: +1 at each turn of the year.
+    offs = [0]
+    for (_a, _b, m0), (_c, _d, m1) in pairwise(months):
+        offs.append(offs[-1] + (1 if m1 <= m0 else 0))
+    ys = c.get("y")
+    first, last = months[0][2], months[-1][2]
+    if ys:
+        yr = _yref(g, ys, c.ref)
+        if yr is None:
+            return None
+        y0, rel = yr[0] - offs[-1], yr[1]
+    elif c.prefer == "past":
+        ly = c.ref.year if _month_start(c.ref.year, last) <= c.ref else c.ref.year - 1
+        y0, rel = ly - offs[-1], True
+    else:
+        span = _pick_year(lambda y: (_month_start(y, first), _month_end(y, first)), c.ref, c.prefer)
+        y0, rel = span[0].year, True
+    if not (_safe_year(y0) and _safe_year(y0 + offs[-1])):
+        return None
+    out: list[Timex] = []
+    for k, ((a, b, m), off) in enumerate(zip(months, offs, strict=True)):
+        if k == len(months) - 1:
+            b = e
+        d1, d2 = _month_start(y0 + off, m), _month_end(y0 + off, m)
+        out.append(
+            Timex(a, b, text[a:b], d1, d2, "month", _label(d1, "month"), "date", rel, c.rule)
+        )
+    return out
 
 
 def _resolve(c: _Ctx, s: int, e: int) -> Timex | None:
