@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -33,6 +33,7 @@ from pipeline.extractors.rows import StatisticRow
 from pipeline.geo import country_iso3
 from pipeline.numbers import Number, find_numbers
 from pipeline.numbers import lexicon as number_lexicon
+from pipeline.timex import find_timexes
 
 NAME = "statistics"
 VERSION = "1.0"
@@ -319,23 +320,12 @@ class _Time(NamedTuple):
     label: str | None
 
 
-@cache
-def _timex_finder() -> Callable[[str, date], list[Any]] | None:
-    try:
-        module = import_module("pipeline.timex")
-    except ImportError:  # pragma: no cover - the timex module ships with the pipeline
-        return None
-    finder: Callable[[str, date], list[Any]] = module.find_timexes
-    return finder
-
-
 def _times(text: str, s0: int, e0: int, ref: date) -> list[_Time]:
-    finder = _timex_finder()
-    if finder is None:  # pragma: no cover
-        return []
+    """Time expressions of `text[s0:e0]`; under-specified ones (`in October`, `January-April`)
+    resolve to the latest such period by `ref`: figures report what has happened."""
     return [
         _Time(t.start + s0, t.end + s0, t.kind, t.date_start, t.date_end, t.label)
-        for t in finder(text[s0:e0], ref)
+        for t in find_timexes(text[s0:e0], ref, prefer="past")
     ]
 
 
