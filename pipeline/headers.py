@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 
-import yaml
+from pipeline import lexicon
 
 HEADER = re.compile(r"\A[ \t]*date[ \t]+(\S+)[ \t]*")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -50,9 +49,8 @@ class Header:
 @cache
 def _publishers() -> dict[str, str]:
     """Lower-cased surface form -> canonical publisher."""
-    text = resources.files("pipeline.lexicons").joinpath("publishers.yaml").read_text("utf-8")
     forms: dict[str, str] = {}
-    for canonical, variants in yaml.safe_load(text).items():
+    for canonical, variants in lexicon.load("publishers.yaml").items():
         for v in [canonical, *variants]:
             forms[v.lower()] = canonical
     return forms

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 
-import yaml
+from pipeline import lexicon
 
 _PARAGRAPH = re.compile(r"[^\r\n]+")
 _CANDIDATE = re.compile(r"""(?P<stop>[.!?…]+)["'”’»)\]]*(?=\s+["'“‘«(\[]?[A-Z0-9А-ЯЁ])""")
@@ -23,8 +22,7 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")  # `V`, `K.K`, `U.S` (before the 
 
 @cache
 def _abbreviations() -> frozenset[str]:
-    text = resources.files("pipeline.lexicons").joinpath("abbreviations.yaml").read_text("utf-8")
-    words = [w for group in yaml.safe_load(text).values() for w in group]
+    words = [w for group in lexicon.load("abbreviations.yaml").values() for w in group]
     if not all(isinstance(w, str) for w in words):
         raise ValueError("abbreviations.yaml: quote every word (YAML reads `no` as false)")
     return frozenset(w.lower() for w in words)
