@@ -20,12 +20,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import ahocorasick
-import yaml
 
+from pipeline import lexicon as lexicons
 from pipeline.geo import country_iso3, find_places
 from pipeline.people import find_people
 
@@ -76,13 +75,8 @@ class Lexicon:
 
 @cache
 def lexicon() -> Lexicon:
-    lex_dir = resources.files("pipeline.lexicons")
-    heads_data: dict[str, Any] = yaml.safe_load(
-        lex_dir.joinpath("org_heads.yaml").read_text("utf-8")
-    )
-    nots: dict[str, Any] = yaml.safe_load(
-        lex_dir.joinpath("not_institutions.yaml").read_text("utf-8")
-    )
+    heads_data: dict[str, Any] = lexicons.load("org_heads.yaml")
+    nots: dict[str, Any] = lexicons.load("not_institutions.yaml")
     heads: dict[str, str] = dict(heads_data["heads"])
     legal = frozenset(heads_data["legal_forms"])
     head_ac = ahocorasick.Automaton()

@@ -18,19 +18,17 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import ahocorasick
-import yaml
 
+from pipeline import lexicon
 from schemas.institution_registry import (
     RegistryConfig,
     RegistryRecord,
     validate_registry,
 )
 
-_LEXICONS = "pipeline.lexicons"
 _REGISTRY_DIR = "institutions"
 
 # Length-preserving normalisation: every whitespace is a space, typographic quotes and dashes
@@ -207,39 +205,31 @@ def _automaton(forms: dict[str, Form]) -> Any:
 # --- loading -------------------------------------------------------------------------------
 
 
-def _read_yaml(*parts: str) -> Any:
-    node = resources.files(_LEXICONS)
-    for p in parts:
-        node = node.joinpath(p)
-    return yaml.safe_load(node.read_text("utf-8"))
-
-
 @cache
 def load_config() -> RegistryConfig:
-    return RegistryConfig.model_validate(_read_yaml(_REGISTRY_DIR, "_config.yaml"))
+    return RegistryConfig.model_validate(lexicon.load(f"{_REGISTRY_DIR}/_config.yaml"))
 
 
 @cache
 def load_not_institutions() -> dict[str, list[str]]:
-    data: dict[str, list[str]] = _read_yaml("not_institutions.yaml")
+    data: dict[str, list[str]] = lexicon.load("not_institutions.yaml")
     return data
 
 
 def load_records() -> list[RegistryRecord]:
     """Every record of `pipeline/lexicons/institutions/*.yaml` (files starting with `_` are
     configuration), validated one by one and together."""
-    folder = resources.files(_LEXICONS).joinpath(_REGISTRY_DIR)
     records: list[RegistryRecord] = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".yaml") or entry.name.startswith("_"):
+    for name in lexicon.files(f"{_REGISTRY_DIR}/*.yaml"):
+        if name.rsplit("/", 1)[-1].startswith("_"):
             continue
-        data = yaml.safe_load(entry.read_text("utf-8"))
+        data = lexicon.load(name)
         defaults = data.get("defaults") or {}
         for raw in data.get("records") or []:
             try:
                 records.append(RegistryRecord.model_validate({**defaults, **raw}))
             except ValueError as exc:
-                raise ValueError(f"{entry.name}: {raw.get('id', raw)}: {exc}") from exc
+                raise ValueError(f"{name}: {raw.get('id', raw)}: {exc}") from exc
     return validate_registry(records)
 
 
