@@ -16,6 +16,7 @@ organisation; nor is a country (`Soviet Union` is a blocker of the registry).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,6 +40,11 @@ _NAME_TOKEN = re.compile(
 _TOKEN = re.compile(r"\S+")
 _LEFT = 160  # characters a name may extend left of its head word
 _RIGHT = 200  # ... and right of it
+# `_candidate_at` reads at most 9 tokens left of the head and 15 right of it: the windows are
+# cut to these counts (with a margin) when they hold more
+_NEAR_LEFT = 10
+_NEAR_RIGHT = 18
+_NEAR_CHARS = 96  # characters before the head where `_NEAR_LEFT` tokens are looked for first
 _ACRONYM_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-]{1,11})\s*\)")
 
 
@@ -206,8 +212,10 @@ def _route_pattern(heads: Any) -> Any:
     if not heads:
         return None
     part = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+"
+    # the lookbehind after the first capital (not before it) lets `re` skip to capitals fast
+    first = r"[A-Z](?<![\w\-].)[a-z]+(?:-[A-Z][a-z]+)+"
     return re.compile(
-        rf"(?<![\w\-])(?P<a>{part})(?:(?:,| and|, and) (?P<b>{part}))? (?:{_alt(heads)})(?![\w])"
+        rf"(?P<a>{first})(?:(?:,| and|, and) (?P<b>{part}))? (?:{_alt(heads)})(?![\w])"
     )
 
 
@@ -286,6 +294,34 @@ def _head_kind(words: list[str], lex: Lexicon) -> str | None:
     return None
 
 
+def _window(text: str, hs: int, he: int) -> tuple[list[tuple[int, int]], int]:
+    """Tokens around the head `text[hs:he]` and the index of the head token.
+
+    The tokens of `_LEFT` characters before the head (the first dropped when the window cuts
+    it) and of `_RIGHT` after it. `_candidate_at` looks at most `_NEAR_LEFT` tokens left
+    and `_NEAR_RIGHT` right of the head, so only those are made when there are more.
+    """
+    n = len(text)
+    lo = max(0, hs - _LEFT)
+    near = max(lo, hs - _NEAR_CHARS)
+    left: list[tuple[int, int]] = []
+    if near > lo:  # the tokens just before the head, when they are enough
+        left = [t.span() for t in _TOKEN.finditer(text, near, hs)]
+        if left and left[0][0] == near:
+            left = left[1:]  # may be cut; the full window has it whole
+        if len(left) < _NEAR_LEFT:
+            left = []
+    if not left:
+        left = [t.span() for t in _TOKEN.finditer(text, lo, hs)]
+        if hs > _LEFT and left and left[0][0] == lo:
+            left = left[1:]  # may be cut
+    hi_end = min(n, he + _RIGHT)
+    right = [t.span() for t in itertools.islice(_TOKEN.finditer(text, hs, hi_end), _NEAR_RIGHT)]
+    if len(right) < _NEAR_RIGHT and he + _RIGHT < n and len(right) > 1 and right[-1][1] == hi_end:
+        right = right[:-1]  # cut by the window
+    return left + right, len(left)
+
+
 def find_candidates(text: str) -> list[Candidate]:
     """Names headed by an organisation word, left to right (overlaps possible)."""
     lex = lexicon()
@@ -301,14 +337,7 @@ def find_candidates(text: str) -> list[Candidate]:
                 he += 1
         if he < n and text[he].isalnum():
             continue
-        # tokens of a window around the head (a name is never longer than this)
-        left = [(t.start(), t.end()) for t in _TOKEN.finditer(text, max(0, hs - _LEFT), hs)]
-        if hs > _LEFT and left and left[0][0] == hs - _LEFT:
-            left = left[1:]  # may be cut
-        right = [(t.start(), t.end()) for t in _TOKEN.finditer(text, hs, min(n, he + _RIGHT))]
-        if he + _RIGHT < n and len(right) > 1 and right[-1][1] == he + _RIGHT:
-            right = right[:-1]
-        cand = _candidate_at(text, left + right, len(left), lex)
+        cand = _candidate_at(text, *_window(text, hs, he), lex)
         if cand is not None:
             out.append(cand)
     return out
@@ -346,6 +375,7 @@ def _is_place(name: str) -> bool:
 
 
 _HEADLINE_MAX = 110  # characters: a longer line is a sentence, whatever its capitals
+_HEADLINE_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 
 
 def _title_line(text: str, pos: int) -> tuple[int, int] | None:
@@ -354,13 +384,15 @@ def _title_line(text: str, pos: int) -> tuple[int, int] | None:
     a = text.rfind("\n", 0, pos) + 1
     b = text.find("\n", pos)
     b = len(text) if b < 0 else b
-    if not text[:a].strip() and not text[b:].strip():
-        return None  # the whole text: no body to be a headline of
     line = text[a:b].strip()
     if line.startswith(" date ") or line.startswith("date "):
         line = line[16:]
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", line) if len(w) >= 4]
-    if len(words) < 4 or len(line) > _HEADLINE_MAX:
+    if len(line) > _HEADLINE_MAX:
+        return None  # a paragraph (most lines: decided before anything costlier)
+    if not text[:a].strip() and not text[b:].strip():
+        return None  # the whole text: no body to be a headline of
+    words = [w for w in _HEADLINE_WORD.findall(line) if len(w) >= 4]
+    if len(words) < 4:
         return None
     caps = sum(w[0].isupper() for w in words)
     return (a, b) if caps >= 0.85 * len(words) else None
