@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -77,6 +78,14 @@ class Lexicon:
     apposition_kind: tuple[tuple[str, str], ...] = ()
     route_re: Any = None
     located: frozenset[str] = frozenset()
+    head_words: tuple[str, ...] = ()  # the keys of `head_ac`
+    cue_roles: tuple[tuple[str, frozenset[str]], ...] = ()  # the keys and values of `cue_ac`
+
+
+#: `(end - 1, length)` of head words, as `Lexicon.head_ac.iter(text)` yields them.
+HeadHits = Iterable[tuple[int, int]]
+#: `(end - 1, (length, roles))` of cue phrases, as `Lexicon.cue_ac.iter(text)` yields them.
+CueHits = Iterable[tuple[int, tuple[int, frozenset[str]]]]
 
 
 @cache
@@ -85,10 +94,12 @@ def lexicon() -> Lexicon:
     nots: dict[str, Any] = lexicons.load("not_institutions.yaml")
     heads: dict[str, str] = dict(heads_data["heads"])
     legal = frozenset(heads_data["legal_forms"])
+    head_words = tuple(sorted({h.split()[-1] for h in heads} | legal))
     head_ac = ahocorasick.Automaton()
-    for w in {h.split()[-1] for h in heads} | legal:
+    for w in head_words:
         head_ac.add_word(w, len(w))
     head_ac.make_automaton()
+    cue_roles = _cue_roles(heads_data)
     return Lexicon(
         heads=heads,
         head_ac=head_ac,
@@ -101,7 +112,7 @@ def lexicon() -> Lexicon:
         event_words=frozenset(nots["event_words"]),
         and_words=frozenset(heads_data.get("and_words") or ()),
         media_words=frozenset(heads_data.get("media_words") or ()),
-        cue_ac=_cue_automaton(heads_data),
+        cue_ac=_cue_automaton(cue_roles),
         apposition_kind=tuple(
             (k.lower(), v)
             for d in ("appositive_before", "lowercase_after")
@@ -109,6 +120,8 @@ def lexicon() -> Lexicon:
         ),
         route_re=_route_pattern(heads_data.get("route_heads") or ()),
         located=frozenset(heads_data.get("located_heads") or ()),
+        head_words=head_words,
+        cue_roles=cue_roles,
     )
 
 
@@ -131,7 +144,7 @@ _ROLES = (
 )
 
 
-def _cue_automaton(data: dict[str, Any]) -> Any:
+def _cue_roles(data: dict[str, Any]) -> tuple[tuple[str, frozenset[str]], ...]:
     """Every cue and apposition phrase, with the roles it plays (`reports` both precedes
     and follows a name)."""
     roles: dict[str, set[str]] = {}
@@ -139,22 +152,31 @@ def _cue_automaton(data: dict[str, Any]) -> Any:
         group = (data.get(key) or {}).get(sub) if sub else data.get(key)
         for w in group or ():
             roles.setdefault(w, set()).add(role)
-    if not roles:
+    return tuple((w, frozenset(r)) for w, r in roles.items())
+
+
+def _cue_automaton(cue_roles: tuple[tuple[str, frozenset[str]], ...]) -> Any:
+    if not cue_roles:
         return None
     a = ahocorasick.Automaton()
-    for w, r in roles.items():
-        a.add_word(w, (len(w), frozenset(r)))
+    for w, r in cue_roles:
+        a.add_word(w, (len(w), r))
     a.make_automaton()
     return a
 
 
-def _cues(text: str, lex: Lexicon, wanted: frozenset[str]) -> list[tuple[int, int, frozenset[str]]]:
-    """`(start, end, roles)` of the cue phrases in `text` that stand as whole words."""
+def _cues(
+    text: str, lex: Lexicon, wanted: frozenset[str], hits: CueHits | None = None
+) -> list[tuple[int, int, frozenset[str]]]:
+    """`(start, end, roles)` of the cue phrases in `text` that stand as whole words
+    (`hits`: the automaton's matches in `text`, when already found)."""
     out: list[tuple[int, int, frozenset[str]]] = []
-    if lex.cue_ac is None:
-        return out
+    if hits is None:
+        if lex.cue_ac is None:
+            return out
+        hits = lex.cue_ac.iter(text)
     n = len(text)
-    for last, (length, roles) in lex.cue_ac.iter(text):
+    for last, (length, roles) in hits:
         s, e = last + 1 - length, last + 1
         if roles.isdisjoint(wanted):
             continue
@@ -322,12 +344,13 @@ def _window(text: str, hs: int, he: int) -> tuple[list[tuple[int, int]], int]:
     return left + right, len(left)
 
 
-def find_candidates(text: str) -> list[Candidate]:
-    """Names headed by an organisation word, left to right (overlaps possible)."""
+def find_candidates(text: str, heads: HeadHits | None = None) -> list[Candidate]:
+    """Names headed by an organisation word, left to right (overlaps possible); `heads`: the
+    head automaton's matches in `text`, when already found."""
     lex = lexicon()
     out: list[Candidate] = []
     n = len(text)
-    for end, length in lex.head_ac.iter(text):
+    for end, length in lex.head_ac.iter(text) if heads is None else heads:
         hs, he = end + 1 - length, end + 1
         if hs > 0 and (text[hs - 1].isalnum() or text[hs - 1] == "-"):
             continue
@@ -536,12 +559,16 @@ _DATELINE = re.compile(
 )
 
 
-def find_all(text: str) -> list[Candidate]:
+def find_all(
+    text: str, heads: HeadHits | None = None, cues: CueHits | None = None
+) -> list[Candidate]:
     """Every discovered name (head words, attributions, appositions, routes) that does not
-    stand only in a Title Case headline."""
-    cues = _cues(text, lexicon(), _MEDIA_ROLES | _APPOSITION_ROLES)
-    cands = find_candidates(text) + find_attributed_media(text, cues)
-    cands += find_appositions(text, cues) + find_routes(text)
+    stand only in a Title Case headline. `heads`, `cues`: the matches of the head and cue
+    automata in `text`, when already found (the extractor finds them with other words in one
+    pass)."""
+    found = _cues(text, lexicon(), _MEDIA_ROLES | _APPOSITION_ROLES, cues)
+    cands = find_candidates(text, heads) + find_attributed_media(text, found)
+    cands += find_appositions(text, found) + find_routes(text)
     lines: dict[int, tuple[int, int] | None] = {}
     return [c for c in cands if not in_headline_only(text, c.start, c.end, lines)]
 

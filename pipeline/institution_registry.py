@@ -55,6 +55,8 @@ _REPLACE: tuple[tuple[str, str], ...] = (
     ("\u2212", "-"),
 )
 _ASCII_REPLACE = _REPLACE[:3]
+#: `(character, what normalise writes for it)`.
+NORMALISED = _REPLACE
 
 
 def normalise(text: str) -> str:
@@ -163,10 +165,14 @@ class Matcher:
     def __init__(self, folded: dict[str, Form], exact: dict[str, Form]) -> None:
         self._folded = _automaton(folded)
         self._exact = _automaton(exact)
+        self.exact_forms: dict[str, Form] = exact  # normalised acronym or exact name -> form
         self.size = len(folded) + len(exact)
 
-    def find(self, text: str) -> list[Hit]:
-        """Every match in `text` that stands as whole words (overlaps included)."""
+    def find(self, text: str, exact: Iterable[tuple[int, Form]] | None = None) -> list[Hit]:
+        """Every match in `text` that stands as whole words (overlaps included).
+
+        `exact`: the matches of `exact_forms` in `normalise(text)` as `(end - 1, form)`, in
+        the order an Aho–Corasick automaton yields them, when already found."""
         hits: list[Hit] = []
         norm = normalise(text)
         if self._folded is not None:
@@ -180,9 +186,11 @@ class Matcher:
                 if form.cap and not text[s].isupper():
                     continue
                 hits.append(Hit(s, e, form))
-        if self._exact is not None:
+        if exact is None and self._exact is not None:
+            exact = self._exact.iter(norm)
+        if exact is not None:
             hay = norm
-            for end, form in self._exact.iter(hay):
+            for end, form in exact:
                 s, e = end + 1 - form.length, end + 1
                 if not _boundary_ok(hay, s, e):
                     continue

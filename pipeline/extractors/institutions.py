@@ -22,6 +22,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+import ahocorasick
 
 from pipeline.document import Document
 from pipeline.extractors.rows import InstitutionMentionRow
@@ -34,7 +38,15 @@ from pipeline.institution_discovery import (
     lexicon,
     slug,
 )
-from pipeline.institution_registry import Hit, Institution, Registry, registry
+from pipeline.institution_registry import (
+    NORMALISED,
+    Form,
+    Hit,
+    Institution,
+    Registry,
+    normalise,
+    registry,
+)
 
 NAME = "institutions"
 VERSION = "1.0"
@@ -113,9 +125,75 @@ def _cut_at_crossing(text: str, c: Candidate, names: list[Hit]) -> Candidate | N
     return c
 
 
+#: A key of the one-pass scan: `(length, key to check against the text or None, registry exact
+#: form, head word length, cue roles)`.
+_ScanValue = tuple[int, str | None, Form | None, int, frozenset[str] | None]
+
+
+@cache
+def _scanner() -> Any:
+    """One Aho–Corasick automaton over `normalise(text)` for the words the registry matches as
+    written (acronyms, exact names), discovery's head words and its cue phrases: one pass over
+    the text instead of three. None when a head word or cue holds a character `normalise`
+    changes (it could not be found in the normalised text): each is then found on its own.
+
+    A match in the normalised text is a match in the text itself when the key holds none of
+    the characters `normalise` writes (space, `'`, `"`, `-`); other keys are checked."""
+    lex = lexicon()
+    changed = {old for old, _ in NORMALISED}
+    written = {new for _, new in NORMALISED}
+    keys: dict[str, list[Any]] = {}
+    for key, form in registry().matcher.exact_forms.items():
+        keys.setdefault(key, [len(key), None, None, 0, None])[2] = form
+    for w in lex.head_words:
+        keys.setdefault(w, [len(w), None, None, 0, None])[3] = len(w)
+    for w, roles in lex.cue_roles:
+        keys.setdefault(w, [len(w), None, None, 0, None])[4] = roles
+    a = ahocorasick.Automaton()
+    for key, value in sorted(keys.items()):
+        if value[3] or value[4] is not None:
+            if changed.intersection(key):
+                return None
+            if written.intersection(key):
+                value[1] = key
+        a.add_word(key, tuple(value))
+    if not keys:
+        return None
+    a.make_automaton()
+    return a
+
+
+def _scan(
+    text: str, scanner: Any
+) -> tuple[list[tuple[int, Form]], list[tuple[int, int]], list[tuple[int, Any]]]:
+    """The matches of the registry's exact forms, the head words and the cue phrases, each as
+    its own automaton would yield them."""
+    exact: list[tuple[int, Form]] = []
+    heads: list[tuple[int, int]] = []
+    cues: list[tuple[int, Any]] = []
+    value: _ScanValue
+    for last, value in scanner.iter(normalise(text)):
+        length, check, form, head, roles = value
+        if form is not None:
+            exact.append((last, form))
+        if check is not None and text[last + 1 - length : last + 1] != check:
+            continue
+        if head:
+            heads.append((last, head))
+        if roles is not None:
+            cues.append((last, (length, roles)))
+    return exact, heads, cues
+
+
 def _spans(text: str, reg: Registry) -> list[_Span]:
     """Registry hits and discovered names, before overlaps are resolved."""
-    hits = [h for h in reg.matcher.find(text) if _hit_ok(text, h, reg)]
+    scanner = _scanner()
+    if scanner is None:
+        found_hits, found = reg.matcher.find(text), find_all(text)
+    else:
+        exact, heads, cues = _scan(text, scanner)
+        found_hits, found = reg.matcher.find(text, exact), find_all(text, heads, cues)
+    hits = [h for h in found_hits if _hit_ok(text, h, reg)]
     spans = [_Span(h.start, h.end, h.form.rule, h.form.target) for h in hits]
     names = sorted(
         (h for h in hits if h.form.rule in ("registry", "organ", "national", "bare")),
@@ -123,8 +201,8 @@ def _spans(text: str, reg: Registry) -> list[_Span]:
     )
     starts = [h.start for h in names]
     lex = lexicon()
-    for found in find_all(text):
-        c = _cut_at_crossing(text, found, names)
+    for cand in found:
+        c = _cut_at_crossing(text, cand, names)
         if c is None:
             continue
         lo, hi = bisect_left(starts, c.start), bisect_left(starts, c.end)
