@@ -104,8 +104,15 @@ class ResultCache:
         self.folder = folder
 
     def _path(self, doc: Document) -> Path:
-        key = cache_key(doc)
+        return self.path_of(cache_key(doc))
+
+    def path_of(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.pkl"
+
+    def touch(self, key: str) -> None:
+        """Mark the entry of `key` as used by this build (so `prune` keeps it), if it exists."""
+        with contextlib.suppress(OSError):
+            os.utime(self.path_of(key))
 
     def get(self, doc: Document) -> Rows | None:
         """The rows stored for `doc`, or None (never stored, or unreadable)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 import schemas
 from pipeline.io import read_table
@@ -110,7 +112,84 @@ def diff(
 
 def diff_releases(old: Path, new: Path) -> dict[str, Any]:
     """`diff` of two release folders, named by their folder names."""
-    return diff(load_tables(old), load_tables(new), old_version=old.name, new_version=new.name)
+    return diff_folders(old, new, old_version=old.name, new_version=new.name)
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def diff_files(
+    con: duckdb.DuckDBPyConnection, old: Path | None, new: Path | None, key: str
+) -> dict[str, list[str]]:
+    """`diff_tables` of two Parquet files, in DuckDB: rows are joined on `key` and compared
+    by a hash of their values in the columns both files have (no table is loaded)."""
+    if old is None and new is None:
+        return {k: [] for k in KINDS}
+    if old is None or new is None:
+        path = new if new is not None else old
+        assert path is not None
+        sql = f"SELECT {_ident(key)} FROM read_parquet({_sql_path(path)})"
+        found = sorted(str(i) for (i,) in con.execute(sql).fetchall())
+        return {
+            "added": found if new is not None else [],
+            "removed": [] if new is not None else found,
+            "changed": [],
+        }
+    old_names = pq.read_schema(old).names
+    columns = [c for c in pq.read_schema(new).names if c in old_names]
+    row = "hash(struct_pack(" + ", ".join(f"{_ident(c)} := {_ident(c)}" for c in columns) + "))"
+    k = _ident(key)
+    rows = con.execute(
+        f"""WITH o AS (SELECT {k} AS k, {row} AS h FROM read_parquet({_sql_path(old)})),
+                 n AS (SELECT {k} AS k, {row} AS h FROM read_parquet({_sql_path(new)}))
+            SELECT o.k, n.k FROM o FULL OUTER JOIN n ON o.k = n.k
+            WHERE o.k IS NULL OR n.k IS NULL OR o.h <> n.h"""
+    ).fetchall()
+    out: dict[str, list[str]] = {k: [] for k in KINDS}
+    for before, after in rows:
+        if before is None:
+            out["added"].append(str(after))
+        elif after is None:
+            out["removed"].append(str(before))
+        else:
+            out["changed"].append(str(after))
+    return {kind: sorted(ids) for kind, ids in out.items()}
+
+
+def diff_folders(
+    old: Path | None, new: Path, *, old_version: str | None, new_version: str
+) -> dict[str, Any]:
+    """`diff` of the Parquet files of two release folders (`old` None: no previous release),
+    computed in DuckDB: memory does not grow with the tables."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET memory_limit = '512MB'")
+        tables = {}
+        for name, key in KEYS.items():
+            before = None if old is None else old / f"{name}.parquet"
+            after = new / f"{name}.parquet"
+            d = diff_files(
+                con,
+                before if before is not None and before.exists() else None,
+                after if after.exists() else None,
+                key,
+            )
+            tables[name] = {"counts": {k: len(d[k]) for k in KINDS}, **d}
+    finally:
+        con.close()
+    docs = tables["documents"]
+    return {
+        "from_version": old_version,
+        "to_version": new_version,
+        "documents_added": docs["added"],
+        "documents_removed": docs["removed"],
+        "tables": tables,
+    }
 
 
 def is_empty(changes: dict[str, Any]) -> bool:

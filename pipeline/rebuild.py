@@ -84,13 +84,19 @@ def run(
         n_docs, n_rejected = ingest.run(raw_dir, stages)
         parse.run(stages)
         store = cache.ResultCache(cache_dir) if cache_dir is not None else None
-        before = len(store.entries()) if store is not None else 0
         started = store.mark() if store is not None else 0
-        extract.run(stages, progress=progress, cache_dir=cache_dir, **(extract_options or {}))
-        extracted = n_docs
+        stats: dict[str, int] = {}
+        extract.run(
+            stages,
+            progress=progress,
+            cache_dir=cache_dir,
+            stats=stats,
+            **(extract_options or {}),
+        )
+        extracted = stats["extracted"]
         if store is not None:
-            removed = store.prune(started)
-            extracted = len(store.entries()) - before + removed
+            # a skipped extract read no entry: every entry is still the current one
+            removed = 0 if stats["skipped"] else store.prune(started)
             log.info(
                 "cache documents=%d extracted=%d cached=%d unused_removed=%d",
                 n_docs,

@@ -115,3 +115,53 @@ def test_rebuild_with_nothing_changed_publishes_nothing(
         str(release),
     ]
     assert (built / "latest").resolve() == release
+
+
+# --- stable ids: a row's id does not depend on other rows of another kind on its span -------
+
+
+def _stat(value: float, unit: str, qualifier: str = "exact") -> dict[str, object]:
+    return {
+        "doc_id": "0123456789abcdef",
+        "char_start": 10,
+        "char_end": 22,
+        "value": value,
+        "unit": unit,
+        "qualifier": qualifier,
+    }
+
+
+def _ids(table: str, rows: list[dict[str, object]]) -> dict[tuple[object, ...], str]:
+    from pipeline.stages.extract import ID_COLUMNS, _assign_ids
+
+    rows = [dict(r) for r in rows]
+    _assign_ids(table, rows)
+    keys = [k for k in rows[0] if k not in ("doc_id", "char_start", "char_end", ID_COLUMNS[table])]
+    return {tuple(r[k] for k in keys): str(r[ID_COLUMNS[table]]) for r in rows}
+
+
+def test_a_new_row_of_another_kind_on_a_span_keeps_the_existing_ids() -> None:
+    alone = _ids("statistics", [_stat(5e9, "USD")])
+    # a percentage on the same span sorts before the dollars by value, unit and qualifier
+    both = _ids("statistics", [_stat(5e9, "USD"), _stat(1.0, "%"), _stat(2.0, "USD", "about")])
+    assert both[(5e9, "USD", "exact")] == alone[(5e9, "USD", "exact")]
+    assert len(set(both.values())) == 3
+    # the two ends of a range (same span, same kind) are told apart by rank, in value order
+    ends = _ids("statistics", [_stat(3.0, "%"), _stat(2.0, "%")])
+    assert len(set(ends.values())) == 2
+    with_other = _ids("statistics", [_stat(3.0, "%"), _stat(2.0, "%"), _stat(1.0, "EUR")])
+    assert with_other[(3.0, "%", "exact")] == ends[(3.0, "%", "exact")]
+    assert with_other[(2.0, "%", "exact")] == ends[(2.0, "%", "exact")]
+
+
+def test_event_and_mention_ids_hash_their_kind() -> None:
+    span = {"doc_id": "0123456789abcdef", "char_start": 0, "char_end": 5}
+    visit = _ids("events", [{**span, "event_type": "visit"}])
+    both = _ids("events", [{**span, "event_type": "visit"}, {**span, "event_type": "talks"}])
+    assert both[("visit",)] == visit[("visit",)]
+    one = _ids("institution_mentions", [{**span, "institution_id": "sco"}])
+    two = _ids(
+        "institution_mentions",
+        [{**span, "institution_id": "sco"}, {**span, "institution_id": "cis"}],
+    )
+    assert two[("sco",)] == one[("sco",)] and two[("cis",)] != one[("sco",)]

@@ -11,25 +11,31 @@ corpus and the tables are the same bytes whichever executor ran.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
+import shutil
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
 import schemas
-from pipeline.cache import ResultCache
+from pipeline.cache import ResultCache, cache_key, code_fingerprint
 from pipeline.document import Document
 from pipeline.executors import BATCH_SIZE, batched, map_batches
-from pipeline.extractors import EXTRACTORS
+from pipeline.extractors import EXTRACTORS, versions
 from pipeline.ids import fact_id
-from pipeline.io import TableWriter, write_table
+from pipeline.io import StageManifest, atomic_path, stat_fingerprint, table_schema
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,13 @@ FACT_TABLES = schemas.FACT_TABLES
 #: Columns of a mention row that describe the institution, not the mention.
 INSTITUTION_ATTRS = ("name", "acronym", "kind", "country", "wikidata_id", "parent_id", "source")
 ID_COLUMNS = {"statistics": "stat_id", "events": "event_id", "institution_mentions": "mention_id"}
-#: What tells apart rows that share one span, per table (their rank among such rows).
+#: The kind of fact a row states, per table: hashed into its id with the span.
+KIND_KEYS = {
+    "statistics": ("unit", "qualifier"),
+    "events": ("event_type",),
+    "institution_mentions": ("institution_id",),
+}
+#: What orders rows equal in span and kind, per table (their rank among such rows).
 RANK_KEYS = {
     "statistics": ("value", "unit", "qualifier"),
     "events": ("event_type",),
@@ -142,16 +154,27 @@ def extract_document(doc: Document) -> Rows:
     return out
 
 
+def _kind(table: str, row: dict[str, Any]) -> str:
+    """What kind of fact a row states (part of its id): see `KIND_KEYS`."""
+    return "\x1e".join("" if row.get(k) is None else str(row[k]) for k in KIND_KEYS[table])
+
+
 def _assign_ids(table: str, rows: list[dict[str, Any]]) -> None:
+    """Give every row its stable id, then put the rows in the published order (span, id).
+
+    The id hashes the span and the kind of the fact; rows equal in span and kind (the two
+    ends of a range) get a rank in the order of their values."""
     keys = RANK_KEYS[table]
+    id_column = ID_COLUMNS[table]
     rows.sort(key=lambda r: (r["char_start"], r["char_end"], *(str(r[k]) for k in keys)))
-    previous: tuple[int, int] | None = None
-    rank = 0
+    seen: dict[tuple[int, int, str], int] = {}
     for row in rows:
-        span = (row["char_start"], row["char_end"])
-        rank = rank + 1 if span == previous else 0
-        previous = span
-        row[ID_COLUMNS[table]] = fact_id(table, row["doc_id"], *span, rank)
+        kind = _kind(table, row)
+        group = (row["char_start"], row["char_end"], kind)
+        rank = seen.get(group, 0)
+        seen[group] = rank + 1
+        row[id_column] = fact_id(table, row["doc_id"], *group[:2], rank, kind=kind)
+    rows.sort(key=lambda r: (r["char_start"], r["char_end"], r[id_column]))
 
 
 #: A small text that goes through every extractor's code paths once (see `warm_up`).
@@ -320,17 +343,159 @@ def aggregate_institutions(mentions: pd.DataFrame) -> pd.DataFrame:
     return table[columns]
 
 
+def _fact_order(table: str) -> list[str]:
+    return ["doc_id", "char_start", "char_end", ID_COLUMNS[table]]
+
+
 def frames(rows: Rows) -> dict[str, pd.DataFrame]:
-    """The four extracted tables as DataFrames, in published column order."""
+    """The four extracted tables as DataFrames, in published column and row order (by
+    document id, span, id)."""
     out: dict[str, pd.DataFrame] = {}
     for table in FACT_TABLES:
         columns = list(schemas.TABLES[table].to_schema().columns)
         extra = INSTITUTION_ATTRS if table == "institution_mentions" else ()
         df = pd.DataFrame(rows[table], columns=[*columns, *extra])
+        df = df.sort_values(_fact_order(table), kind="stable").reset_index(drop=True)
         if table == "institution_mentions":
             out["institutions"] = aggregate_institutions(df)
         out[table] = df[columns]
     return out
+
+
+# --- the stage: new rows merged with the rows of unchanged documents, in published order ----
+
+#: Sidecar files of the stage folder: the cache key of each document whose rows the fact
+#: tables hold, and the mentions with their institution's attributes (what `institutions` is
+#: aggregated from). Both let a build reuse the rows of unchanged documents.
+KEYS_FILE = ".extract-keys.parquet"
+MENTIONS_FILE = ".extract-mentions.parquet"
+KEYS_SCHEMA = pa.schema(
+    [pa.field("doc_id", pa.string(), nullable=False), pa.field("key", pa.string(), nullable=False)]
+)
+#: Memory DuckDB may use to sort and aggregate (it spills to the stage folder beyond).
+DUCKDB_MEMORY = "512MB"
+
+
+@functools.cache
+def _mentions_schema() -> pa.Schema:
+    """The published mentions schema plus the attributes of the institution mentioned."""
+    inst = table_schema("institutions")
+    return pa.schema(
+        [*table_schema("institution_mentions"), *(inst.field(a) for a in INSTITUTION_ATTRS)]
+    )
+
+
+def _with_nulls(rows: list[dict[str, Any]], names: Iterable[str]) -> list[dict[str, Any]]:
+    return [{n: r.get(n) for n in names} for r in rows]
+
+
+class _RowWriter:
+    """Row dicts to a Parquet file of `schema`, a row group at a time (temporary files)."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path, self.schema, self.rows = path, schema, 0
+        self._buffer: list[dict[str, Any]] = []
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self._buffer.extend(rows)
+        self.rows += len(rows)
+        if len(self._buffer) >= ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        batch = _with_nulls(self._buffer, self.schema.names)
+        self._writer.write_table(_nan_to_null(pa.Table.from_pylist(batch, schema=self.schema)))
+        self._buffer = []
+
+    def close(self) -> None:
+        if self._buffer or self.rows == 0:
+            self.flush()
+        self._writer.close()
+
+
+def _nan_to_null(table: pa.Table) -> pa.Table:
+    for i, field in enumerate(table.schema):
+        if pa.types.is_floating(field.type) and len(table):
+            column = table.column(i)
+            if pc.any(pc.is_nan(column)).as_py():
+                fixed = pc.if_else(pc.is_nan(column), pa.scalar(None, field.type), column)
+                table = table.set_column(i, field, fixed)
+    return table
+
+
+def sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_query(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    schema: pa.Schema,
+    path: Path,
+    *,
+    row_group_size: int = ROWS,
+) -> int:
+    """The rows of `sql` (in its order) as a Parquet file of `schema`, atomically, in row
+    groups of exactly `row_group_size` rows however DuckDB batches them (deterministic
+    bytes); returns the row count."""
+    size = row_group_size
+    reader = con.sql(sql).to_arrow_reader(size)
+    if reader is None:  # pragma: no cover - a statement without a result
+        raise RuntimeError(f"no result: {sql}")
+    n = 0
+    with (
+        atomic_path(path, keep_identical=True) as tmp,
+        pq.ParquetWriter(tmp, schema, compression="zstd", write_statistics=True) as writer,
+    ):
+        pending: list[pa.RecordBatch] = []
+        buffered = 0
+
+        def write(table: pa.Table) -> None:
+            arrays = [table.column(i).cast(f.type) for i, f in enumerate(schema)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema), row_group_size=size)
+
+        for batch in reader:
+            pending.append(batch)
+            buffered += batch.num_rows
+            n += batch.num_rows
+            while buffered >= size:
+                table = pa.Table.from_batches(pending)
+                write(table.slice(0, size))
+                rest = table.slice(size)
+                pending, buffered = rest.to_batches(), rest.num_rows
+        if buffered or n == 0:
+            table = (
+                pa.Table.from_batches(pending)
+                if pending
+                else pa.Table.from_pylist([], schema=schema)
+            )
+            write(table)
+    return n
+
+
+def _code() -> str:
+    """Fingerprint of what extraction results depend on besides the documents."""
+    payload = json.dumps([versions(), code_fingerprint()], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _outputs(stage_dir: Path) -> list[Path]:
+    names = [*(f"{t}.parquet" for t in (*FACT_TABLES, "institutions")), KEYS_FILE, MENTIONS_FILE]
+    return [stage_dir / n for n in names]
+
+
+def _previous_keys(stage_dir: Path, manifest: StageManifest) -> dict[str, str]:
+    """`{doc_id: cache key}` of the rows the stage files hold, when they are as the last
+    extract left them (else empty: nothing is reused)."""
+    try:
+        record = json.loads(manifest.path.read_text("utf-8"))
+        if record["outputs"] != stat_fingerprint(manifest.outputs):
+            return {}
+        keys = pq.read_table(stage_dir / KEYS_FILE, columns=["doc_id", "key"])
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return {}
+    return dict(zip(keys.column(0).to_pylist(), keys.column(1).to_pylist(), strict=True))
 
 
 def run(
@@ -341,43 +506,180 @@ def run(
     workers: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
+    stats: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Extract from the documents of `stage_dir`; write the tables; return their row counts.
 
-    Streams: documents are read, extracted and written in batches (Parquet row groups), so
-    memory does not grow with the corpus.
+    The fact tables are written in the published order (document id, span, id). With a
+    cache (`cache_dir`), the stage is skipped when `documents.parquet`, `sentences.parquet`
+    and the extraction code are unchanged and its outputs are as it left them; otherwise the
+    rows of documents whose cache key is unchanged are taken from the previous tables, the
+    others from the cache or extracted afresh, and both are merged in DuckDB. Without a
+    cache every document is extracted. Streams: memory does not grow with the corpus.
+
+    `stats`, when given, receives `skipped` (1 when nothing had to be done), `reused`,
+    `cached` and `extracted` (documents).
     """
+    info = stats if stats is not None else {}
+    info.update(skipped=0, reused=0, cached=0, extracted=0)
+    sources = [stage_dir / "documents.parquet", stage_dir / "sentences.parquet"]
+    manifest = StageManifest(stage_dir, "extract", _outputs(stage_dir))
+    inputs = f"{stat_fingerprint(sources)}:{_code()}"
+    previous: dict[str, str] = {}
+    if cache_dir is not None:
+        done = manifest.fresh(inputs)
+        if done is not None:
+            info["skipped"] = 1
+            log.info("extract %s (documents unchanged)", _counts_line(done))
+            return {k: int(v) for k, v in done.items()}
+        previous = _previous_keys(stage_dir, manifest)
+    manifest.forget()
     cache = ResultCache(cache_dir) if cache_dir is not None else None
-    stats: dict[str, int] = {}
-    institutions = InstitutionAggregator()
-    with ExitStack() as stack:
-        writers = {
-            t: stack.enter_context(TableWriter(t, stage_dir / f"{t}.parquet", row_group_size=ROWS))
-            for t in FACT_TABLES
-        }
-        n_docs = pq.ParquetFile(stage_dir / "documents.parquet").metadata.num_rows
-        for rows_of_doc in iter_extracted(
-            documents_from(stage_dir),
-            n_docs=n_docs,
-            progress=progress,
-            cache=cache,
-            workers=workers,
-            executor=executor,
-            scheduler=scheduler,
-            stats=stats,
-        ):
-            for table, rows in rows_of_doc.items():
-                writers[table].add(rows)
-            institutions.add(rows_of_doc["institution_mentions"])
-        counts = {t: w.rows for t, w in writers.items()}
-    inst = institutions.frame()
-    write_table(inst, "institutions", stage_dir / "institutions.parquet", keep_identical=True)
-    counts = {
+    keys: list[tuple[str, str]] = []
+    reused: list[str] = []
+
+    def to_extract() -> Iterator[Document]:
+        for doc in documents_from(stage_dir):
+            key = cache_key(doc)
+            keys.append((doc.doc_id, key))
+            if previous.get(doc.doc_id) == key:
+                reused.append(doc.doc_id)
+                if cache is not None:
+                    cache.touch(key)  # still in use: not pruned
+            else:
+                yield doc
+
+    counts = _merge_run(
+        stage_dir,
+        to_extract(),
+        keys,
+        reused,
+        bool(previous),
+        progress=progress,
+        cache=cache,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+        info=info,
+    )
+    info["reused"] = len(reused)
+    manifest.record(inputs, counts)
+    log.info("extract %s", _counts_line(counts))
+    log.debug(
+        "extract reused=%d cached=%d extracted=%d", len(reused), info["cached"], info["extracted"]
+    )
+    return counts
+
+
+def _counts_line(counts: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in counts.items())
+
+
+def _merge_run(
+    stage_dir: Path,
+    docs: Iterator[Document],
+    keys: list[tuple[str, str]],
+    reused: list[str],
+    has_previous: bool,
+    *,
+    progress: bool,
+    cache: ResultCache | None,
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    info: dict[str, int],
+) -> dict[str, int]:
+    """Extract `docs` into temporary files, then write every output: the new rows merged with
+    the previous rows of the `reused` documents, sorted in DuckDB."""
+    n_docs = pq.ParquetFile(stage_dir / "documents.parquet").metadata.num_rows
+    work = stage_dir / ".extract-work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    try:
+        schemas_ = {t: table_schema(t) for t in ("statistics", "events")}
+        schemas_["institution_mentions"] = _mentions_schema()
+        writers = {t: _RowWriter(work / f"{t}.parquet", schemas_[t]) for t in FACT_TABLES}
+        try:
+            for rows_of_doc in iter_extracted(
+                docs,
+                n_docs=n_docs,
+                progress=progress,
+                cache=cache,
+                workers=workers,
+                executor=executor,
+                scheduler=scheduler,
+                stats=info,
+            ):
+                for table, rows in rows_of_doc.items():
+                    writers[table].add(rows)
+        finally:
+            for w in writers.values():
+                w.close()
+        pq.write_table(
+            pa.Table.from_pylist([{"doc_id": d, "key": k} for d, k in keys], schema=KEYS_SCHEMA),
+            work / "keys.parquet",
+            compression="zstd",
+        )
+        con = duckdb.connect()
+        try:
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            con.execute(f"SET temp_directory = {sql_path(work / 'spill')}")
+            con.execute("SET preserve_insertion_order = true")
+            kept = pa.table({"doc_id": pa.array(reused, pa.string())})
+            con.register("kept", kept)
+            counts = {}
+            for table in FACT_TABLES:
+                target = stage_dir / (
+                    MENTIONS_FILE if table == "institution_mentions" else f"{table}.parquet"
+                )
+                new = f"SELECT * FROM read_parquet({sql_path(work / f'{table}.parquet')})"
+                if has_previous and reused:
+                    old = (
+                        f"SELECT * FROM read_parquet({sql_path(target)}) "
+                        "WHERE doc_id IN (SELECT doc_id FROM kept)"
+                    )
+                    new = f"{old} UNION ALL {new}"
+                order = ", ".join(_fact_order(table))
+                sql = f"SELECT * FROM ({new}) ORDER BY {order}"
+                counts[table] = write_query(con, sql, schemas_[table], target)
+            mentions = sql_path(stage_dir / MENTIONS_FILE)
+            published = ", ".join(f'"{n}"' for n in table_schema("institution_mentions").names)
+            write_query(
+                con,
+                f"SELECT {published} FROM read_parquet({mentions})",
+                table_schema("institution_mentions"),
+                stage_dir / "institution_mentions.parquet",
+            )
+            counts["institutions"] = write_query(
+                con,
+                _institutions_sql(mentions),
+                table_schema("institutions"),
+                stage_dir / "institutions.parquet",
+            )
+        finally:
+            con.close()
+        with atomic_path(stage_dir / KEYS_FILE, keep_identical=True) as tmp:
+            shutil.copyfile(work / "keys.parquet", tmp)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
         "statistics": counts["statistics"],
         "events": counts["events"],
-        "institutions": len(inst),
+        "institutions": counts["institutions"],
         "institution_mentions": counts["institution_mentions"],
     }
-    log.info("extract %s", " ".join(f"{k}={v}" for k, v in counts.items()))
-    log.debug("extract cached=%d extracted=%d", stats["cached"], stats["extracted"])
-    return counts
+
+
+def _institutions_sql(mentions: str) -> str:
+    """One row per institution from the mentions with attributes (as `aggregate_institutions`:
+    the first non-null value of each attribute in mention order, every surface form, counts)."""
+    order = ", ".join(_fact_order("institution_mentions"))
+    attrs = ", ".join(
+        f'first("{a}" ORDER BY {order}) FILTER (WHERE "{a}" IS NOT NULL) AS "{a}"'
+        for a in INSTITUTION_ATTRS
+    )
+    return (
+        f"SELECT institution_id, {attrs}, list_sort(list_distinct(list(quote))) AS aliases, "
+        "count(*) AS n_mentions, count(DISTINCT doc_id) AS n_documents "
+        f"FROM read_parquet({mentions}) GROUP BY institution_id ORDER BY institution_id"
+    )

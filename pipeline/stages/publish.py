@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -27,11 +28,14 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 import schemas
 from pipeline import __version__, changes, lock, release
-from pipeline.io import atomic_path, read_table, write_table
+from pipeline.io import ROW_GROUP_SIZE, atomic_path, read_table, write_table
+from pipeline.io import table_schema as arrow_schema_of
+from pipeline.stages import extract
 from schemas.generate import describe, duckdb_ddl, frictionless_schema
 
 log = logging.getLogger(__name__)
@@ -75,8 +79,9 @@ def sorted_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(SORT_KEYS[name], kind="stable").reset_index(drop=True)
 
 
-def load_validated(stage_dir: Path) -> dict[str, pd.DataFrame]:
-    """The stage tables, if `validation.json` says they passed and none was written since.
+def validated_files(stage_dir: Path) -> dict[str, tuple[Path, str]]:
+    """`{table: (stage file, sha256)}`, if `validation.json` says the stage tables passed and
+    none was written since (no table is loaded).
 
     A build killed between two stages can leave tables newer than the last validation:
     those are refused (by modification time, by row count, and by sha256 where the report
@@ -89,19 +94,65 @@ def load_validated(stage_dir: Path) -> dict[str, pd.DataFrame]:
         raise NotValidated(f"{report_path} records failures: the tables were not published")
     validated_at = report_path.stat().st_mtime_ns
     hashes = report.get("sha256") or {}
-    tables = {}
+    files = {}
     for name in schemas.TABLES:
         path = stage_dir / f"{name}.parquet"
         if not path.exists():
             raise NotValidated(f"{path} not found: run the build again")
         stale = path.stat().st_mtime_ns > validated_at
+        digest = sha256_file(path)
         if not stale and name in hashes:
-            stale = sha256_file(path) != hashes[name]
-        df = read_table(path)
-        if stale or report.get("rows", {}).get(name) != len(df):
+            stale = digest != hashes[name]
+        if stale or report.get("rows", {}).get(name) != _rows(path):
             raise NotValidated(f"{name}.parquet changed after validation: run `kzru validate`")
-        tables[name] = df
-    return tables
+        files[name] = (path, digest)
+    return files
+
+
+def load_validated(stage_dir: Path) -> dict[str, pd.DataFrame]:
+    """The stage tables as DataFrames, checked as `validated_files` checks them."""
+    return {name: read_table(path) for name, (path, _) in validated_files(stage_dir).items()}
+
+
+def _rows(path: Path) -> int:
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _in_order(con: duckdb.DuckDBPyConnection, path: Path, keys: list[str]) -> bool:
+    """Whether the rows of a Parquet file are strictly in the order of `keys`."""
+    cols = [f'"{k}"' for k in keys]
+    prev = [f"p{i}" for i in range(len(keys))]
+    lags = ", ".join(f"lag({c}) OVER w AS {p}" for c, p in zip(cols, prev, strict=True))
+    cond = f"{prev[-1]} >= {cols[-1]}"
+    for c, p in zip(reversed(cols[:-1]), reversed(prev[:-1]), strict=True):
+        cond = f"({p} > {c} OR ({p} = {c} AND {cond}))"
+    sql = (
+        f"SELECT count(*) FROM (SELECT {', '.join(cols)}, {lags} "
+        f"FROM read_parquet({extract.sql_path(path)}, file_row_number = true) "
+        f"WINDOW w AS (ORDER BY file_row_number)) WHERE {prev[0]} IS NOT NULL AND {cond}"
+    )
+    row = con.execute(sql).fetchone()
+    return row is not None and row[0] == 0
+
+
+def copy_tables(files: dict[str, Path], folder: Path) -> None:
+    """The release's Parquet files from the stage files: a byte copy when a file is already
+    in the published order (as the stages write them), else sorted in DuckDB."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET memory_limit = '512MB'")
+        for name in schemas.TABLES:
+            source, target = files[name], folder / f"{name}.parquet"
+            if _in_order(con, source, SORT_KEYS[name]):
+                shutil.copyfile(source, target)
+                continue
+            order = ", ".join(f'"{k}"' for k in SORT_KEYS[name])
+            sql = f"SELECT * FROM read_parquet({extract.sql_path(source)}) ORDER BY {order}"
+            extract.write_query(
+                con, sql, arrow_schema_of(name), target, row_group_size=ROW_GROUP_SIZE
+            )
+    finally:
+        con.close()
 
 
 def write_duckdb(folder: Path) -> None:
@@ -147,7 +198,6 @@ def table_schema(model: Any) -> dict[str, Any]:
 def datapackage(
     folder: Path,
     version: str,
-    tables: dict[str, pd.DataFrame],
     created: str,
     *,
     extra_files: tuple[str, ...] = (),
@@ -161,7 +211,7 @@ def datapackage(
     in that case). `release.verify` checks both. `kzru.files` lists the other files (DuckDB,
     changes, quality card) with their sizes and checksums.
     """
-    docs = tables["documents"]
+    docs = pq.read_table(folder / "documents.parquet", columns=["source_path", "sha256"])
     resources_ = []
     for name, model in schemas.TABLES.items():
         path = folder / f"{name}.parquet"
@@ -175,7 +225,7 @@ def datapackage(
                 "mediatype": "application/vnd.apache.parquet",
                 "description": describe(model),
                 "hash": f"sha256:{entry['sha256']}",
-                "rows": len(tables[name]),
+                "rows": _rows(path),
                 "schema": table_schema(model),
                 "kzru": {"bytes": entry["bytes"], "sha256": entry["sha256"]},
             }
@@ -192,7 +242,11 @@ def datapackage(
         "licenses": [LICENSE],
         "sources": [
             {"title": str(p), "path": f"raw/{p}", "hash": f"sha256:{h}"}
-            for p, h in zip(docs["source_path"], docs["sha256"], strict=True)
+            for p, h in zip(
+                docs.column("source_path").to_pylist(),
+                docs.column("sha256").to_pylist(),
+                strict=True,
+            )
         ],
         "resources": resources_,
         "kzru": {
@@ -238,17 +292,71 @@ def publish(
     With `keep`, at most that many releases remain afterwards (also when nothing changed).
     Raises `lock.Locked` if another process holds the lock of `out_dir`.
     """
+
+    def write(folder: Path) -> None:
+        for name in schemas.TABLES:
+            write_table(sorted_table(name, tables[name]), name, folder / f"{name}.parquet")
+
+    return _publish(write, None, out_dir, today=today, gold=gold, keep=keep)
+
+
+def publish_files(
+    files: dict[str, tuple[Path, str]],
+    out_dir: Path,
+    *,
+    today: date | None = None,
+    gold: Path | None = None,
+    keep: int | None = None,
+) -> Published:
+    """`publish` of the stage files `{table: (path, sha256)}` (from `validated_files`),
+    without loading them: when their sha256 are those the latest release records, nothing
+    is published; else the release's files are copies of them (see `copy_tables`)."""
+    hashes = {name: digest for name, (_, digest) in files.items()}
+    paths = {name: path for name, (path, _) in files.items()}
+    return _publish(
+        lambda folder: copy_tables(paths, folder),
+        hashes,
+        out_dir,
+        today=today,
+        gold=gold,
+        keep=keep,
+    )
+
+
+def _publish(
+    write: Callable[[Path], None],
+    hashes: dict[str, str] | None,
+    out_dir: Path,
+    *,
+    today: date | None,
+    gold: Path | None,
+    keep: int | None,
+) -> Published:
     if keep is not None and keep < 1:
         raise ValueError(f"--keep must be at least 1, not {keep}")
     with lock.acquire(out_dir):
-        result = _publish_locked(tables, out_dir, today=today, gold=gold)
+        result = _publish_locked(write, hashes, out_dir, today=today, gold=gold)
         if keep is not None:
             release.prune(out_dir, keep)
     return result
 
 
+def recorded_hashes(folder: Path) -> dict[str, str]:
+    """`{table: sha256}` of a release's Parquet files, as its datapackage.json records them."""
+    try:
+        package = json.loads((folder / "datapackage.json").read_text("utf-8"))
+        return {
+            str(res["name"]): str(res["kzru"]["sha256"])
+            for res in package["resources"]
+            if res.get("format") == "parquet"
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def _publish_locked(
-    tables: dict[str, pd.DataFrame],
+    write: Callable[[Path], None],
+    hashes: dict[str, str] | None,
     out_dir: Path,
     *,
     today: date | None,
@@ -259,26 +367,26 @@ def _publish_locked(
     rel_dir = release.releases_dir(out_dir)
     rel_dir.mkdir(parents=True, exist_ok=True)
     release.recover(out_dir)
+    previous = release.latest(out_dir)
+    if previous is not None and hashes is not None and recorded_hashes(previous) == hashes:
+        log.info("publish nothing changed since %s", previous.name)
+        return Published(previous, previous.name, new=False)
     version = release.next_version(out_dir, today)
     tmp = rel_dir / f"{release.TMP_PREFIX}{version}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        ordered = {n: sorted_table(n, tables[n]) for n in schemas.TABLES}
-        for name, df in ordered.items():
-            write_table(df, name, tmp / f"{name}.parquet")
+        write(tmp)
         release.crash_point("tables")
-        previous = release.latest(out_dir)
         if previous is not None and _same_tables(tmp, previous):
             shutil.rmtree(tmp)
             log.info("publish nothing changed since %s", previous.name)
             return Published(previous, previous.name, new=False)
         write_duckdb(tmp)
         release.crash_point("duckdb")
-        old_tables = changes.load_tables(previous) if previous else None
-        diff = changes.diff(
-            old_tables,
-            ordered,
+        diff = changes.diff_folders(
+            previous,
+            tmp,
             old_version=previous.name if previous else None,
             new_version=version,
         )
@@ -293,7 +401,6 @@ def _publish_locked(
         package = datapackage(
             tmp,
             version,
-            ordered,
             created,
             extra_files=("kzru.duckdb", "CHANGES.md", "changes.json", "quality.json"),
         )
@@ -346,7 +453,8 @@ def run(
 ) -> Published:
     """Publish the validated tables of `stage_dir` as a release under `out_dir`, and record
     what was published in `stage_dir/published.json`."""
-    result = publish(load_validated(stage_dir), out_dir, today=today, gold=gold, keep=keep)
+    files = validated_files(stage_dir)
+    result = publish_files(files, out_dir, today=today, gold=gold, keep=keep)
     manifest = {"version": result.version, "release": result.path.name, "new": result.new}
     with atomic_path(stage_dir / "published.json") as tmp:
         tmp.write_text(json.dumps(manifest, sort_keys=True) + "\n", encoding="utf-8")
