@@ -19,14 +19,13 @@ The word lists live in `pipeline/lexicons/numbers.yaml`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
-import yaml
+
+from pipeline.lexicon import load as load_lexicon
 
 __all__ = [
     "Number",
@@ -54,9 +53,9 @@ _DIGITS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Number:
-    """A cardinal amount in a text.
+class Number(NamedTuple):
+    """A cardinal amount in a text (immutable; a named tuple: cheap to make by the
+    hundred thousand).
 
     `value` has the scale applied (`7 bln 500 mln` -> 7.5e9); `form` is `digits`, `words`
     or `fraction`; `scale` is the multiplier of the first scale word (1.0 when none);
@@ -76,8 +75,7 @@ class Number:
 @cache
 def lexicon() -> dict[str, Any]:
     """The number lexicon (`pipeline/lexicons/numbers.yaml`)."""
-    raw = resources.files("pipeline.lexicons").joinpath("numbers.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(raw)
+    data: dict[str, Any] = load_lexicon("numbers.yaml")
     return data
 
 
@@ -138,7 +136,7 @@ def _decimal_digits(s: str) -> Decimal | None:
     for sp in _SPACES:
         t = t.replace(sp, "")
     if "," in t:
-        if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", t):
+        if _THOUSANDS.fullmatch(t):
             t = t.replace(",", "")
         elif t.count(",") == 1 and "." not in t:
             t = t.replace(",", ".")
@@ -267,13 +265,22 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         if m is None:
             continue
         pos = m.end()
+        digits, scale_word = m.group("digits", "scale")
+        if digits is not None and scale_word is None:  # the common case: plain digits
+            fast = _digits_float(digits)
+            if fast is None:
+                continue
+            out.append(
+                Number(m.start(), pos, text[m.start() : pos], fast, "digits", 1.0, digits.isdigit())
+            )
+            continue
         base = _match_value(m)
         if base is None:
             continue
-        scale = _scale_of(m.group("scale"))
+        scale = _scale_of(scale_word)
         value = base * scale
         n_end = m.end()
-        if m.group("scale"):
+        if scale_word:
             prev_scale = scale
             while True:
                 c = compound.match(text, n_end, stop)
@@ -287,8 +294,7 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
                 prev_scale = c_scale
                 n_end = c.end()
         pos = n_end
-        form = "digits" if m.group("digits") else "fraction" if m.group("fraction") else "words"
-        digits = m.group("digits")
+        form = "digits" if digits else "fraction" if m.group("fraction") else "words"
         out.append(
             Number(
                 start=m.start(),
@@ -297,10 +303,36 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
                 value=float(value),
                 form=form,
                 scale=float(scale),
-                integer_text=bool(digits) and digits.isdigit() and not m.group("scale"),
+                integer_text=bool(digits) and digits.isdigit() and not scale_word,
             )
         )
     return out
+
+
+def _digits_float(s: str) -> float | None:
+    """`float(_decimal_digits(s) * 1)`, without Decimal when the cleaned string is short
+    enough for the product to be exact (then both round the same decimal once)."""
+    t = s.strip()
+    for sp in _SPACES:
+        if sp in t:
+            t = t.replace(sp, "")
+    if "," in t:
+        if _THOUSANDS.fullmatch(t):
+            t = t.replace(",", "")
+        elif t.count(",") == 1 and "." not in t:
+            t = t.replace(",", ".")
+        else:
+            return None
+    if len(t) <= 20:
+        try:
+            return float(t)
+        except ValueError:
+            pass
+    d = _decimal_digits(s)
+    return None if d is None else float(d * Decimal(1))
+
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _match_value(m: re.Match[str]) -> Decimal | None:

@@ -22,15 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import import_module, resources
+from importlib import import_module
 from typing import Any, NamedTuple
 
 import ahocorasick
-import yaml
 
 from pipeline.document import Document
 from pipeline.extractors.rows import StatisticRow
 from pipeline.geo import country_iso3
+from pipeline.lexicon import load as _load_lexicon
 from pipeline.numbers import Number, find_numbers
 from pipeline.numbers import lexicon as number_lexicon
 from pipeline.timex import find_timexes
@@ -103,7 +103,7 @@ _MONTHS = (
 
 
 def _load(name: str) -> Any:
-    return yaml.safe_load(resources.files("pipeline.lexicons").joinpath(name).read_text("utf-8"))
+    return _load_lexicon(name)
 
 
 def _alt(words: Sequence[str], *, spaces: bool = True) -> str:
@@ -919,6 +919,8 @@ def extract(doc: Document) -> list[StatisticRow]:
     if not numbers and not multiples:
         return []
     cue_ends = [h[1] for h in cues]
+    mult = _multiple_words(lex, text, body_start, multiples)
+    mult_starts = [m[0] for m in mult]
     cands: list[tuple[_Cand, _Context]] = []
     i = 0
     prev_s0 = body_start
@@ -929,10 +931,11 @@ def extract(doc: Document) -> list[StatisticRow]:
             j += 1
         in_sentence = [n for n in numbers[i:j] if n.start >= s0 and n.end <= e0]
         i = j
-        if not in_sentence and not (multiples and lex.multiple_words.search(text, s0, e0)):
+        words = _sentence_multiples(lex, text, s0, e0, mult, mult_starts)
+        if not in_sentence and not (multiples and words):
             continue
         ctx = _Context(text, s0, e0, doc.published_date, cues, cue_ends, min(last_s0, s0))
-        cands.extend((c, ctx) for c in _sentence_cands(lex, ctx, in_sentence))
+        cands.extend((c, ctx) for c in _sentence_cands(lex, ctx, in_sentence, words))
     rows: list[StatisticRow] = []
     last_period: _Time | None = None
     by_sentence: dict[int, list[_Cand]] = {}
@@ -1026,7 +1029,53 @@ def _dedupe(rows: list[StatisticRow]) -> list[StatisticRow]:
     return kept
 
 
-def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]:
+_Multiple = tuple[int, int, float]  # a one-word multiple (`doubled`): start, end, value
+_ICASE_ODD = ("\u017f", "\u0131", "\u0130", "\u212a")  # non-ASCII letters re.I folds to ASCII
+
+
+def _multiple_words(lex: _Lex, text: str, body_start: int, hits: bool) -> list[_Multiple]:
+    """The one-word multiples of the document (`lex.multiple_words` from `body_start`).
+
+    Scanned only when the Aho–Corasick pass of the lower-cased text saw one (`hits`) or the
+    text holds a letter that only a case-insensitive regex folds to ASCII (`ſ`, `ı`, `İ`, the
+    Kelvin sign): otherwise the regex finds nothing."""
+    if not hits and not any(ch in text for ch in _ICASE_ODD):
+        return []
+    values = lex.multiple_values
+    return [
+        (m.start(), m.end(), values[m.group(0).lower()])
+        for m in lex.multiple_words.finditer(text, body_start)
+    ]
+
+
+def _sentence_multiples(
+    lex: _Lex, text: str, s0: int, e0: int, mult: list[_Multiple], starts: list[int]
+) -> list[_Multiple]:
+    """The one-word multiples of `text[s0:e0]`, as `lex.multiple_words.finditer(text, s0, e0)`
+    finds them: the document's, unless a word runs across `e0` (there the sentence's end is a
+    word boundary the document does not have)."""
+    if not mult:
+        return []
+    if 0 < e0 < len(text) and _WORD_CHAR.match(text, e0 - 1) and _WORD_CHAR.match(text, e0):
+        values = lex.multiple_values
+        return [
+            (m.start(), m.end(), values[m.group(0).lower()])
+            for m in lex.multiple_words.finditer(text, s0, e0)
+        ]
+    k = bisect_left(starts, s0)
+    out: list[_Multiple] = []
+    while k < len(mult) and mult[k][1] <= e0:
+        out.append(mult[k])
+        k += 1
+    return out
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _sentence_cands(
+    lex: _Lex, ctx: _Context, nums: list[Number], words: list[_Multiple]
+) -> list[_Cand]:
     text, s0, e0 = ctx.text, ctx.s0, ctx.e0
     out: list[_Cand] = []
     i = 0
@@ -1099,14 +1148,14 @@ def _sentence_cands(lex: _Lex, ctx: _Context, nums: list[Number]) -> list[_Cand]
         ):
             continue
         out.append(c)
-    for m in lex.multiple_words.finditer(text, s0, e0):
+    for ws, we, value in words:
         out.append(
             _Cand(
-                m.start(),
-                m.end(),
-                m.start(),
-                m.end(),
-                lex.multiple_values[m.group(0).lower()],
+                ws,
+                we,
+                ws,
+                we,
+                value,
                 "multiple",
                 "exact",
                 "multiple",
