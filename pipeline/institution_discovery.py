@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -46,6 +46,7 @@ _RIGHT = 200  # ... and right of it
 _NEAR_LEFT = 10
 _NEAR_RIGHT = 18
 _NEAR_CHARS = 96  # characters before the head where `_NEAR_LEFT` tokens are looked for first
+_SHORT_CHARS = 40  # ... and before that, where the left part of most names stops
 _ACRONYM_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-]{1,11})\s*\)")
 
 
@@ -302,12 +303,17 @@ def _head_len(words: list[str], lex: Lexicon) -> int:
     return 1
 
 
+_NUMBERED = re.compile(r"-\d+$")  # `GRES-2`
+
+
 def _head_kind(words: list[str], lex: Lexicon) -> str | None:
     """Kind of the head: the longest head (`News Agency`) ending the words."""
+    last = [_core(w).rstrip(",;:!?)") for w in words[-3:]]
     for n in (3, 2, 1):
-        if len(words) >= n:
-            key = " ".join(_core(w).rstrip(",;:!?)") for w in words[-n:])
-            key = re.sub(r"-\d+$", "", key)
+        if len(last) >= n:
+            key = " ".join(last[-n:])
+            if "-" in key:
+                key = _NUMBERED.sub("", key)
             for k in (key, key.rstrip(".")):
                 if k in lex.heads:
                     return lex.heads[k]
@@ -316,32 +322,81 @@ def _head_kind(words: list[str], lex: Lexicon) -> str | None:
     return None
 
 
-def _window(text: str, hs: int, he: int) -> tuple[list[tuple[int, int]], int]:
-    """Tokens around the head `text[hs:he]` and the index of the head token.
+def _window(text: str, hs: int, he: int, lex: Lexicon) -> tuple[list[tuple[int, int]], int, int]:
+    """Tokens around the head `text[hs:he]`, the index of the head token and the index of the
+    first token of the name's left part (`_left_extent`).
 
     The tokens of `_LEFT` characters before the head (the first dropped when the window cuts
-    it) and of `_RIGHT` after it. `_candidate_at` looks at most `_NEAR_LEFT` tokens left
-    and `_NEAR_RIGHT` right of the head, so only those are made when there are more.
+    it) and of `_RIGHT` after it, as far as the grammar reads them: `_candidate_at` reads at
+    most `_NEAR_RIGHT` tokens right of the head, and only the head and the word after it
+    when `_reads_on` says it reads no further. On the left, the tokens of the last
+    `_SHORT_CHARS` characters are enough when the left part stops inside them, else those of
+    the last `_NEAR_CHARS` when there are `_NEAR_LEFT` of them (more than it reads), else all.
     """
     n = len(text)
+    hi_end = min(n, he + _RIGHT)
+    tokens = _TOKEN.finditer(text, hs, hi_end)
+    right = [t.span() for t in itertools.islice(tokens, 2)]
+    if len(right) == 2 and _reads_on(text, right, lex):
+        right += [t.span() for t in itertools.islice(tokens, _NEAR_RIGHT - 2)]
+    if len(right) < _NEAR_RIGHT and he + _RIGHT < n and len(right) > 1 and right[-1][1] == hi_end:
+        right = right[:-1]  # cut by the window (only the last token of the window can be)
+
     lo = max(0, hs - _LEFT)
-    near = max(lo, hs - _NEAR_CHARS)
-    left: list[tuple[int, int]] = []
-    if near > lo:  # the tokens just before the head, when they are enough
+    for chars, enough in ((_SHORT_CHARS, 0), (_NEAR_CHARS, _NEAR_LEFT)):
+        near = hs - chars
+        if near <= lo:
+            break
         left = [t.span() for t in _TOKEN.finditer(text, near, hs)]
         if left and left[0][0] == near:
             left = left[1:]  # may be cut; the full window has it whole
-        if len(left) < _NEAR_LEFT:
-            left = []
-    if not left:
-        left = [t.span() for t in _TOKEN.finditer(text, lo, hs)]
-        if hs > _LEFT and left and left[0][0] == lo:
-            left = left[1:]  # may be cut
-    hi_end = min(n, he + _RIGHT)
-    right = [t.span() for t in itertools.islice(_TOKEN.finditer(text, hs, hi_end), _NEAR_RIGHT)]
-    if len(right) < _NEAR_RIGHT and he + _RIGHT < n and len(right) > 1 and right[-1][1] == hi_end:
-        right = right[:-1]  # cut by the window
-    return left + right, len(left)
+        if len(left) < enough:
+            continue
+        toks = left + right
+        first, stop = _left_extent(text, toks, len(left), lex)
+        if enough or stop >= 1:  # the left part stops inside these tokens
+            return toks, len(left), first
+    left = [t.span() for t in _TOKEN.finditer(text, lo, hs)]
+    if hs > _LEFT and left and left[0][0] == lo:
+        left = left[1:]  # may be cut
+    toks = left + right
+    return toks, len(left), _left_extent(text, toks, len(left), lex)[0]
+
+
+def _left_extent(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> tuple[int, int]:
+    """Index of the first token of the capitalised modifiers left of the head `toks[hi]`, and
+    the index where the scan stopped (it read `toks[stop - 1 :]` at most; below 1 when it
+    reached the first token)."""
+    first = hi
+    j = hi - 1
+    while j >= 0 and hi - j <= 8:
+        tok = text[toks[j][0] : toks[j][1]]
+        if _ends_clause(tok) or not _gap_ok(text, toks[j][1], toks[j + 1][0]):
+            break
+        core = _core(tok)
+        if _possessive(core) and core not in lex.possessive_ok:
+            break
+        if core in ("and", "&") and j > 0 and _joins_subjects(text, toks, j, lex):
+            j -= 1  # `Oil and Gas University`: the word before `and` is a subject of the name
+            continue
+        if not _is_name_token(tok, lex):
+            break
+        first = j
+        if tok[:1] in _OPEN_QUOTES:
+            break
+        j -= 1
+    return first, j
+
+
+def _reads_on(text: str, right: list[tuple[int, int]], lex: Lexicon) -> bool:
+    """`_candidate_at` may read past the word after the head: the head is a legal form (`JSC
+    Russian Railways`) or that word opens a tail (`of`, `named`, `in`). Otherwise the head and
+    the word after it are all it reads on the right."""
+    (hs, he), (ns, ne) = right
+    if _core(text[hs:he]).rstrip(".,;:!?)") in lex.legal:
+        return True
+    ncore = _core(text[ns:ne]).rstrip(".,;:!?)")
+    return ncore in lex.openers or ncore == "named" or ncore == "in"
 
 
 def find_candidates(text: str, heads: HeadHits | None = None) -> list[Candidate]:
@@ -360,7 +415,7 @@ def find_candidates(text: str, heads: HeadHits | None = None) -> list[Candidate]
                 he += 1
         if he < n and text[he].isalnum():
             continue
-        cand = _candidate_at(text, *_window(text, hs, he), lex)
+        cand = _candidate_at(text, *_window(text, hs, he, lex), lex)
         if cand is not None:
             out.append(cand)
     return out
@@ -465,7 +520,7 @@ def find_attributed_media(
             found = _name_before(text, _skip_back(text, cs, ", "))
         if found is not None:
             spans.append((*found, "wb" not in roles))
-    for m in _DATELINE.finditer(text):
+    for m in _datelines(text):
         spans.append((m.start("n"), m.end("n"), True))
     for s, e, strong in spans:
         after = _SLASH_NAME.match(text, e)
@@ -550,13 +605,26 @@ def find_routes(text: str) -> list[Candidate]:
 
 
 _SLASH_NAME = re.compile(rf" ?/ ?({_NAME})")
-_DATELINE = re.compile(
-    r"(?m)(?:^|^ date \d{4}-\d\d(?:-\d\d)? )"
+# At the start of a line (after the header, on the first line): a dateline never spans lines.
+# Two patterns (one for the start of the text, one after each `\n`) so that `re` looks for
+# the newline fast instead of trying every position.
+_DATELINE_REST = (
+    r"(?: date \d{4}-\d\d(?:-\d\d)? )??"
     r"(?:\((?P<p>)|[A-Z][A-Za-z\-]+(?:, [A-Z][a-z]+)?"
     r"(?:[.,] (?:[A-Z][a-z]+\.? \d{1,2}|\d{1,2} [A-Z][a-z]+)\.?)?"
     r"(?: \(|\. ))"
     r"(?P<n>[A-Z][\w.\-]*(?: [A-Z][\w.\-]*)?)(?:\)|/| [-–—] )"
 )
+_DATELINE_FIRST = re.compile(_DATELINE_REST)
+_DATELINE = re.compile("\n" + _DATELINE_REST)
+
+
+def _datelines(text: str) -> Iterator[re.Match[str]]:
+    """Datelines at the start of a line, in text order (group `n`: the agency)."""
+    m = _DATELINE_FIRST.match(text)
+    if m is not None:
+        yield m
+    yield from _DATELINE.finditer(text)
 
 
 def find_all(
@@ -579,7 +647,7 @@ def _gap_ok(text: str, a_end: int, b_start: int) -> bool:
 
 
 def _candidate_at(
-    text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon
+    text: str, toks: list[tuple[int, int]], hi: int, first: int, lex: Lexicon
 ) -> Candidate | None:
     hs, he = toks[hi]
     head_tok = text[hs:he]
@@ -588,25 +656,7 @@ def _candidate_at(
     # a head word is the head only if it is capitalised as a name (not `the plant`)
     if not head_core[:1].isupper():
         return None
-    # left: capitalised modifiers
-    first = hi
-    j = hi - 1
-    while j >= 0 and hi - j <= 8:
-        tok = text[toks[j][0] : toks[j][1]]
-        if _ends_clause(tok) or not _gap_ok(text, toks[j][1], toks[j + 1][0]):
-            break
-        core = _core(tok)
-        if _possessive(core) and core not in lex.possessive_ok:
-            break
-        if core in ("and", "&") and j > 0 and _joins_subjects(text, toks, j, lex):
-            j -= 1  # `Oil and Gas University`: the word before `and` is a subject of the name
-            continue
-        if not _is_name_token(tok, lex):
-            break
-        first = j
-        if tok[:1] in _OPEN_QUOTES:
-            break
-        j -= 1
+    # left: capitalised modifiers, from `first` (`_left_extent`)
     # right: a capitalised word right after the head makes the head a modifier
     last = hi
     nxt = hi + 1

@@ -181,6 +181,8 @@ class Matcher:
                 hay = fold(text)
             for end, form in self._folded.iter(hay):
                 s, e = end + 1 - form.length, end + 1
+                if s > 0 and hay[s - 1].isalnum():
+                    continue  # inside a word (most matches of short names): as `_boundary_ok`
                 if not _boundary_ok(hay, s, e):
                     continue
                 if form.cap and not text[s].isupper():
