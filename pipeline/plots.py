@@ -35,7 +35,9 @@ from schemas.types import EVENT_TYPES
 TRADE_MEASURES = ("trade_turnover", "exports", "imports")
 MONEY_UNIT = re.compile(r"^[A-Z]{3}$")
 #: Distinct points drawn (and listed) at most in the trade chart.
-MAX_TRADE_POINTS = 1000
+MAX_TRADE_POINTS = 300
+#: Sources kept per trade point (the first by stat_id); `n_sources` counts them all.
+SOURCES_KEPT = 3
 TOP_INSTITUTIONS = 20
 # Colour-blind-safe palette (Okabe-Ito), then matplotlib's tab20 for many event types.
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -106,8 +108,9 @@ def _billions(value: float) -> str:
 def trade_points(stats: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """USD trade facts with a period, one row per distinct (measure, period, value).
 
-    Columns: measure, period_start, period_end, period_label, value, and `sources` (the rows of
-    `stats` reporting that point, as dicts, by stat_id), ordered by period then measure.
+    Columns: measure, period_start, period_end, period_label, value, `sources` (the first
+    `SOURCES_KEPT` rows of `stats` reporting that point, as dicts, by stat_id) and `n_sources`
+    (how many rows report it), ordered by period then measure.
     Also returns sentences about the trade facts left out (other currencies, no period, over
     the limit).
     """
@@ -133,30 +136,39 @@ def trade_points(stats: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if dated.empty:
         return pd.DataFrame(), notes
     dated = dated.sort_values(["period_start", "period_end", "measure", "value", "stat_id"])
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for rec in dated.to_dict("records"):
+    groups = dated.groupby(["measure", "period_start", "period_end", "value"], sort=False)
+    n_points = groups.ngroups
+    # only what is drawn and listed: the first points, the first sources of each
+    kept = dated[
+        (groups.ngroup() < MAX_TRADE_POINTS).to_numpy()
+        & (groups.cumcount() < SOURCES_KEPT).to_numpy()
+    ]
+    sizes = groups.size()
+    first_labels = groups["period_label"].first()
+    by_point: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for rec in kept.to_dict("records"):
         key = (rec["measure"], rec["period_start"], rec["period_end"], rec["value"])
-        groups.setdefault(key, []).append({str(k): v for k, v in rec.items()})
+        by_point.setdefault(key, []).append({str(k): v for k, v in rec.items()})
     rows: list[dict[str, Any]] = []
-    for (measure, start, end, value), sources in groups.items():
-        labels = [s["period_label"] for s in sources if isinstance(s["period_label"], str)]
+    for (measure, start, end, value), sources in by_point.items():
+        label = first_labels.get((measure, start, end, value))
         rows.append(
             {
                 "measure": measure,
                 "period_start": start,
                 "period_end": end,
-                "period_label": labels[0] if labels else f"{start}/{end}",
+                "period_label": label if isinstance(label, str) else f"{start}/{end}",
                 "value": float(value),
                 "sources": sources,
+                "n_sources": int(sizes[(measure, start, end, value)]),
             }
         )
     points = pd.DataFrame(rows)
-    if len(points) > MAX_TRADE_POINTS:
+    if n_points > MAX_TRADE_POINTS:
         notes.append(
-            f"{len(points) - MAX_TRADE_POINTS} further points (the most recent periods) are "
+            f"{n_points - MAX_TRADE_POINTS} further points (the most recent periods) are "
             "not drawn; all are in the statistics table."
         )
-        points = points.iloc[:MAX_TRADE_POINTS]
     return points.reset_index(drop=True), notes
 
 
@@ -200,7 +212,7 @@ def trade_figure(stats: pd.DataFrame) -> Figure:
             )
             line.set_url(f"#{first['stat_id']}")
             seen.add(p["measure"])
-            more = len(p["sources"]) - 1
+            more = int(p["n_sources"]) - 1
             titles[gid] = (
                 f"{p['measure'].replace('_', ' ')} {p['period_label']}: {_billions(p['value'])} "
                 f"USD. “{first['quote']}” ({first['stat_id']}, document {first['doc_id']})"
@@ -241,15 +253,23 @@ def _event_colour(event_type: str) -> str:
 
 def events_by_year(events: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Counts of dated events, every year of the range as a row (years without events are
-    zeros) and event types as columns, most frequent first; and the count of undated events."""
+    zeros) and event types as columns, most frequent first; and the count of undated events.
+
+    `events` has a row per event, or per group of events with their count in a column `n`
+    (rows of `event_type`, `date_start`, `n`, e.g. counted in DuckDB)."""
     if events.empty or "date_start" not in events:
         return pd.DataFrame(), 0
-    dated = events[events["date_start"].notna()]
-    undated = len(events) - len(dated)
+    weights = events["n"] if "n" in events else pd.Series(1, index=events.index)
+    has_date = events["date_start"].notna()
+    dated = events[has_date]
+    undated = int(weights[~has_date].sum())
     if dated.empty:
         return pd.DataFrame(), undated
     years = pd.to_datetime(dated["date_start"]).dt.year.rename("year")
-    table = pd.crosstab(years, dated["event_type"].rename("event_type"))
+    table = pd.crosstab(
+        years, dated["event_type"].rename("event_type"), values=weights[has_date], aggfunc="sum"
+    )
+    table = table.fillna(0).astype("int64")
     order = table.sum().sort_values(ascending=False, kind="stable")
     table = table[sorted(table.columns, key=lambda t: (-int(order[cast(str, t)]), str(t)))]
     table = table.sort_index()

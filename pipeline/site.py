@@ -73,6 +73,7 @@ class _Release:
     def __init__(self, release_dir: Path) -> None:
         self.dir = release_dir
         self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
 
     def has(self, table: str) -> bool:
         return (self.dir / f"{table}.parquet").exists()
@@ -97,18 +98,24 @@ def _sql_str(text: str) -> str:
 def _trade_stats(rel: _Release) -> pd.DataFrame:
     """Trade facts with their document's date, publisher and title, and a window of its text
     around the quote (`win`, starting at document offset `win_offset`) to find the sentence."""
+    # the text window only for the sources the page lists (the first of each point)
     sql = (
-        "SELECT s.stat_id, s.doc_id, s.char_start, s.char_end, s.quote, s.value, s.unit, "
-        "s.measure, s.period_start, s.period_end, s.period_label, d.published_date, "
-        "d.publisher, d.title, greatest(0, s.char_start - ?) AS win_offset, "
-        "substr(d.text, greatest(0, s.char_start - ?) + 1, s.char_end - greatest(0, "
-        "s.char_start - ?) + ?) AS win "
-        "FROM {statistics} s LEFT JOIN {documents} d USING (doc_id) "
-        "WHERE s.measure IN ('trade_turnover', 'exports', 'imports') "
-        "ORDER BY s.period_start, s.measure, s.stat_id"
+        "WITH t AS (SELECT stat_id, doc_id, char_start, char_end, quote, value, unit, measure, "
+        "period_start, period_end, period_label, row_number() OVER (PARTITION BY measure, unit, "
+        "period_start, period_end, value ORDER BY stat_id) AS k FROM {statistics} "
+        "WHERE measure IN ('trade_turnover', 'exports', 'imports')), "
+        "w AS (SELECT t.stat_id, greatest(0, t.char_start - ?) AS win_offset, "
+        "substr(d.text, greatest(0, t.char_start - ?) + 1, t.char_end - greatest(0, "
+        "t.char_start - ?) + ?) AS win FROM t JOIN {documents} d USING (doc_id) WHERE t.k <= ?) "
+        "SELECT t.stat_id, t.doc_id, t.char_start, t.char_end, t.quote, t.value, t.unit, "
+        "t.measure, t.period_start, t.period_end, t.period_label, d.published_date, "
+        "d.publisher, d.title, w.win_offset, w.win "
+        "FROM t LEFT JOIN (SELECT doc_id, published_date, publisher, title FROM {documents}) d "
+        "USING (doc_id) LEFT JOIN w USING (stat_id) "
+        "ORDER BY t.period_start, t.measure, t.stat_id"
     )
     n = CONTEXT_CHARS
-    return rel.df(sql, "statistics", "documents", params=(n, n, n, n))
+    return rel.df(sql, "statistics", "documents", params=(n, n, n, n, max(SOURCES_PER_POINT, 1)))
 
 
 def _sentence(src: dict[str, Any]) -> str:
@@ -493,8 +500,8 @@ def _trade_section(stats: pd.DataFrame) -> str:
                 ]
             )
             ids.append(src["stat_id"])
-        if len(sources) > SOURCES_PER_POINT:
-            more = len(sources) - SOURCES_PER_POINT
+        if int(p["n_sources"]) > SOURCES_PER_POINT:
+            more = int(p["n_sources"]) - SOURCES_PER_POINT
             sql = (
                 "SELECT stat_id, doc_id, quote FROM statistics WHERE unit = 'USD' AND measure = "
                 f"'{p['measure']}' AND period_start = '{_e(p['period_start'])}' AND "
@@ -654,7 +661,11 @@ def render_index(
     rel = _Release(release_dir)
     try:
         stats = _trade_stats(rel)
-        events = rel.df("SELECT event_type, date_start FROM {events}", "events")
+        events = rel.df(
+            "SELECT event_type, CAST(date_trunc('year', date_start) AS DATE) AS date_start, "
+            "count(*) AS n FROM {events} GROUP BY ALL ORDER BY ALL",
+            "events",
+        )
         institutions = rel.df(
             "SELECT institution_id, name, acronym, kind, country, n_mentions, n_documents "
             "FROM {institutions} ORDER BY institution_id",
