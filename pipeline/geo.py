@@ -129,18 +129,22 @@ def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
         if cc not in iso3_cache:
             iso3_cache[cc] = _iso3_of_iso2(cc)
         name = city["name"]
+        # one entry for the name and one for its variants, made only when a form takes it
+        made: list[_Entry | None] = [None, None]
         for i, form in enumerate([name, *city["alternatenames"]]):
             if not _NAME_OK.match(form) or (i > 0 and len(form) < 4) or form.isupper():
                 continue
-            entry = _Entry(
-                name,
-                iso3_cache[cc],
-                float(city["latitude"]),
-                float(city["longitude"]),
-                "city",
-                (1 if i == 0 else 0, pop),
-            )
-            put(form, entry)
+            if form in exclude:
+                continue
+            k = 1 if i == 0 else 0
+            old = best.get(form)
+            if old is not None and (k, pop) <= old.rank:
+                continue
+            entry = made[k]
+            if entry is None:
+                lat, lon = float(city["latitude"]), float(city["longitude"])
+                entry = made[k] = _Entry(name, iso3_cache[cc], lat, lon, "city", (k, pop))
+            best[form] = entry
     # countries: pycountry names plus the lexicon's first (noun) form
     nouns: dict[str, list[str]] = {}
     for iso3, variants in countries.items():

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
+from itertools import islice
 
 from pipeline.document import Document
 from pipeline.events_lexicon import (
@@ -50,7 +51,7 @@ from pipeline.events_lexicon import (
     lexicon,
 )
 from pipeline.extractors.rows import EventRow
-from pipeline.geo import Place, find_places
+from pipeline.geo import Place, country_iso3, find_places
 from pipeline.people import PersonMention, find_people, person_country
 
 NAME = "events"
@@ -126,6 +127,23 @@ _PLACE_AFTER = re.compile(
     r"\b(?:in|at)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}?(?:of\s+)?$", re.IGNORECASE
 )
 _AFTER_STOP = re.compile(r"[;:]|,(?!\s*(?:which|that|where|\d{4})\b)|[.!?](?:\s|$)")
+_WORDISH = re.compile(r"[\w“\"«]").match
+_WORD_RUN = re.compile(r"[\w’'-]+")
+_AND_OR = re.compile(r"\s*(?:and|or)\s")
+_INITIATED = re.compile(r"\binitiated\b|\bproposed\b|\binitiative\b")
+_SINCE = re.compile(r"(?i)(?:since|from|beginning|starting|as\s+of)\b")
+_IN_AT_TO = re.compile(r"\b(?:in|at|to|near|into)\s+(?:the\s+)?$", re.IGNORECASE)
+_IN_X_OF = re.compile(r"\b(?:in|at|to)\s+(?:the\s+)?(?:[\w-]+\s+){1,3}of\s+(?:the\s+)?$")
+_FROM = re.compile(r"\bfrom\b", re.IGNORECASE)
+_IN_AT = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
+_IN_TO_AT = re.compile(r"\b(?:in|to|at)\s+$")
+_SPACE_OF = re.compile(r"\s+of\b")
+_DET_END = re.compile(r"(?:\b(?:the|a|an|this|its|their|his|her)\s+)?$")
+_SEMI = re.compile(r"[;:]")
+_PUNCT = re.compile(r"[,;:()]")
+_POSSESSIVE = re.compile(r"(?:’s|'s)$")
+_ARTICLE_END = re.compile(r"\b(?:a|an|the)\s+$")
+_HEAD_PLACE = re.compile(r"\s*date\s+\S+\s+([A-Z][A-Z-]+)")
 _ADJ_PLACE = re.compile(
     r"\b(?:in|to|at)\s+(?:the\s+)?(?:(?:southern|northern|eastern|western|central|border|"
     r"bordering|other|many|several|some|all|major|large|big|leading|main)\s+){0,2}$"
@@ -155,6 +173,7 @@ class _Event:
     date_inside: bool = False  # the date's expression lies inside the quote
     partner: _Event | None = None  # `the SCO and CSTO summits`: the event named with it
     key: tuple[str, ...] = ()
+    clause: int = -1  # start of the trigger's clause (within 150 characters), once computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +262,13 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
     return start
 
 
+def _trigger_clause(text: str, ev: _Event, s_lo: int) -> int:
+    """Start of the clause of the event's trigger (within 150 characters before it)."""
+    if ev.clause < 0:
+        ev.clause = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    return ev.clause
+
+
 def _clause_end(text: str, pos: int, hi: int) -> int:
     for m in _QUOTED_OR_PUNCT.finditer(text, pos, hi):
         if len(m.group()) == 1:
@@ -287,19 +313,31 @@ def _right_end(text: str, pos: int, hi: int) -> int:
     bare = 0
     preps = 0
     n = 0
-    tokens = list(_TOKEN.finditer(text, pos, min(hi, pos + 200)))
+    # tokens are read as far as the walk goes (it seldom needs all 200 characters)
+    it = _TOKEN.finditer(text, pos, min(hi, pos + 200))
+    tokens = list(islice(it, 8))
+
+    def have(k: int) -> bool:
+        while k >= len(tokens):
+            more = list(islice(it, 8))
+            if not more:
+                return False
+            tokens.extend(more)
+        return True
+
+    abbreviations = _abbreviations()
     i = 0
-    while i < len(tokens) and n < 18:
+    while n < 18 and have(i):
         tok = tokens[i].group()
         low = tok.lower()
-        nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        nxt = tokens[i + 1].group() if have(i + 1) else ""
         if tok in {",", ";", ":", "(", ")", "!", "?", "—", "–"} or (tok == "." and i + 1 >= 0):
             break
         if (
             tok.endswith(".")
             and len(tok) > 1
             and not _INITIALS.match(tok)
-            and not (tok[:-1].lower() in _abbreviations() and nxt[:1].isalnum())
+            and not (tok[:-1].lower() in abbreviations and nxt[:1].isalnum())
         ):
             # a sentence-final word: keep the word, not the stop
             if tok[:-1].lower() not in STOP_WORDS:
@@ -308,9 +346,9 @@ def _right_end(text: str, pos: int, hi: int) -> int:
         if low in AUXILIARIES:
             # `was held in Astana`, `will be signed`: continue through a passive participle
             j = i + 1
-            while j < len(tokens) and tokens[j].group().lower() in {"be", "been", "being"}:
+            while have(j) and tokens[j].group().lower() in {"be", "been", "being"}:
                 j += 1
-            if j < len(tokens) and tokens[j].group().lower() in PARTICIPLES:
+            if have(j) and tokens[j].group().lower() in PARTICIPLES:
                 i = j
                 end = tokens[j].end()
                 bare = 0
@@ -349,7 +387,7 @@ def _right_end(text: str, pos: int, hi: int) -> int:
             i += 1
             n += 1
             continue
-        if not re.match(r"[\w“\"«]", tok):
+        if not _WORDISH(tok):
             break
         prev = tokens[i - 1].group() if i > 0 else ""
         prev2 = tokens[i - 2].group().lower() if i > 1 else ""
@@ -489,8 +527,8 @@ def _named(word: str) -> bool:
 
 def rule_trigger_end(text: str, pos: int) -> int:
     """End of the word at `pos` (helper kept public for tests of quote extents)."""
-    m = re.match(r"[\w’'-]+", text[pos:])
-    return pos + (m.end() if m else 0)
+    m = _WORD_RUN.match(text, pos)
+    return m.end() if m else pos
 
 
 # ------------------------------------------------------------------------- the extractor
@@ -537,7 +575,7 @@ def _home_country(
         for p in find_places(dateline.title()):
             if p.country:
                 return p.country
-    head = re.match(r"\s*date\s+\S+\s+([A-Z][A-Z-]+)", text)
+    head = _HEAD_PLACE.match(text)
     if head is not None:
         for p in find_places(head.group(1).title()):
             if p.country:
@@ -568,14 +606,12 @@ def _in_range(starts: tuple[int, ...], lo: int, hi: int) -> range:
 
 def _status(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> str:
     text = ctx.text
-    c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
-    if c_lo > s_lo and re.match(r"\s*(?:and|or)\s", text[c_lo : ev.start + 1]):
+    c_lo = _trigger_clause(text, ev, s_lo)
+    if c_lo > s_lo and _AND_OR.match(text[c_lo : ev.start + 1]):
         c_lo = _clause_start(text, max(s_lo, c_lo - 150), c_lo - 1)  # `will debate ..., and sign`
     c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 40))
     window = text[c_lo:c_hi]
-    if ev.rule.type == "founding" and re.search(
-        r"\binitiated\b|\bproposed\b|\binitiative\b", text[c_lo : ev.trig_start]
-    ):
+    if ev.rule.type == "founding" and _INITIATED.search(text[c_lo : ev.trig_start]):
         return "planned"
     own = text[ev.trig_end : ev.end]
     if _REDUCED_PLANNED.search(own):
@@ -593,7 +629,7 @@ def _past_marked(ctx: _DocCtx, ev: _Event, s_lo: int, s_hi: int) -> bool:
     """Whether the event's clause has a past-tense cue (else a bare `on October 14` is read
     in the current year: `Astana hosts the summit on October 14`)."""
     text = ctx.text
-    c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    c_lo = _trigger_clause(text, ev, s_lo)
     c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 60))
     return _PAST_CUE.search(text, c_lo, c_hi) is not None
 
@@ -631,7 +667,7 @@ def _apply_timex(ev: _Event, t: object) -> None:
     kind = t.kind  # type: ignore[attr-defined]
     text = t.text  # type: ignore[attr-defined]
     label = t.label or ""  # type: ignore[attr-defined]
-    if kind == "range" and re.match(r"(?i)(?:since|from|beginning|starting|as\s+of)\b", text):
+    if kind == "range" and _SINCE.match(text):
         b = _label_bounds(label.split("/")[0])
         if b is not None:
             ev.date_start, ev.date_end, ev.precision = b
@@ -682,15 +718,12 @@ def _choose_place(
             continue
         before = text[max(s_lo, p.start - 25) : p.start]
         score = 1
-        if re.search(r"\b(?:in|at|to|near|into)\s+(?:the\s+)?$", before, re.IGNORECASE):
+        if _IN_AT_TO.search(before):
             score = 3 if p.kind != "country" else 2
-        elif re.search(
-            r"\b(?:in|at|to)\s+(?:the\s+)?(?:[\w-]+\s+){1,3}of\s+(?:the\s+)?$",
-            text[max(s_lo, p.start - 60) : p.start],
-        ):
+        elif _IN_X_OF.search(text[max(s_lo, p.start - 60) : p.start]):
             score = 2
-        elif ev.rule.name == "space_launch" and re.search(
-            r"\bfrom\b", text[max(s_lo, p.start - 45) : p.start], re.IGNORECASE
+        elif ev.rule.name == "space_launch" and _FROM.search(
+            text[max(s_lo, p.start - 45) : p.start]
         ):
             score = 3  # `blasted off from Site 31 of the Baikonur Cosmodrome`
         if score > best_score:
@@ -714,15 +747,11 @@ def _choose_place(
                 lo = o.end
         for i in reversed(_in_range(ctx.place_starts, lo, ev.start)):
             p = ctx.places[i]
-            if p.kind != "country" and re.search(
-                r"\b(?:in|at)\s+(?:the\s+)?$", text[max(lo, p.start - 8) : p.start]
-            ):
+            if p.kind != "country" and _IN_AT.search(text[max(lo, p.start - 8) : p.start]):
                 return p
     # `in our country`, `in Russian cities`
     for m in lex.home_re.finditer(text, ev.start, ev.end):
-        if ctx.home and re.search(
-            r"\b(?:in|to|at)\s+$", text[max(s_lo, m.start() - 5) : m.start()]
-        ):
+        if ctx.home and _IN_TO_AT.search(text[max(s_lo, m.start() - 5) : m.start()]):
             return Place(
                 m.start(),
                 m.end(),
@@ -738,8 +767,6 @@ def _choose_place(
             _ADJ_PLACE.search(text, max(s_lo, m.start() - 30), m.start())
             and m.group()[:1].isupper()
         ):
-            from pipeline.geo import country_iso3
-
             iso = country_iso3(m.group())
             if iso and not any(p.country == iso for p in ctx.places if p.start == m.start()):
                 return Place(
@@ -766,8 +793,6 @@ def _election_country(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int) -> Plac
         if c:
             best = (ctx.people[i].start, c)
     for m in lex.country_word_re.finditer(ctx.text, max(s_lo, ev.start - 80), ev.end):
-        from pipeline.geo import country_iso3
-
         iso = country_iso3(m.group())
         if iso and (best is None or m.start() > best[0]):
             best = (m.start(), iso)
@@ -779,11 +804,9 @@ def _election_country(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int) -> Plac
 
 
 def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> list[str]:
-    from pipeline.geo import country_iso3
-
     text = ctx.text
     out: list[str] = []
-    c_lo = _clause_start(text, max(s_lo, ev.trig_start - 150), ev.trig_start)
+    c_lo = _trigger_clause(text, ev, s_lo)
     for i in _in_range(ctx.people_starts, s_lo, s_hi):
         out.append(ctx.people[i].name)
     for i in _in_range(ctx.people_starts, s_lo, s_hi):
@@ -840,7 +863,7 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                 continue  # a word of a title: `the Agreement on the Establishment of ...`
             if rule.name == "signing" and (
                 _SIGN_NOUN.search(text, max(s_lo, ts - 12), ts)
-                or (te - ts <= 5 and re.match(r"\s+of\b", text[te : te + 4]))
+                or (te - ts <= 5 and _SPACE_OF.match(text[te : te + 4]))
             ):
                 continue  # `a sign of trust`
             if (
@@ -867,19 +890,19 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                 if rule.type == "lecture" and inner_rule.priority > rule.priority:
                     continue  # a speech at a forum or summit is part of that event
                 cut = first_inner.start()
-                det = re.search(r"(?:\b(?:the|a|an|this|its|their|his|her)\s+)?$", text[te:cut])
+                det = _DET_END.search(text[te:cut])
                 end = _right_end(text, te, te + (det.start() if det else cut - te))
                 end = max(te, end)
             if rule.requires is not None:
                 after = lex_search(rule.requires, text, te, min(end, te + rule.window))
-                ok = after is not None and not re.search(r"[;:]", text[te:after])
+                ok = after is not None and not _SEMI.search(text[te:after])
                 if not ok and rule.before:
                     lo = max(s_lo, ts - rule.before)
                     for bm in rule.requires.finditer(text, lo, ts):
                         between = _QUOTED_OR_PUNCT.sub(
                             lambda x: "" if len(x.group()) > 1 else x.group(), text[bm.end() : ts]
                         )
-                        if not re.search(r"[,;:()]", between):
+                        if not _PUNCT.search(between):
                             ok = True
                 if not ok:
                     continue
@@ -893,7 +916,7 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
             )  # `re-elected`: the election already told, if any
             ev.generic = generic
             ev.key = tuple(
-                re.sub(r"(?:’s|'s)$", "", w.strip('“”"«».,')).lower()
+                _POSSESSIVE.sub("", w.strip('“”"«».,')).lower()
                 for w in quote.split()[1:]
                 if w[:1].isupper() or w[:1] in '“"«' or w[:1].isdigit()
             )
@@ -964,7 +987,7 @@ def _coordinated(
         start = m.end()
         while start > ev.end and text[start - 1] != " ":
             start -= 1
-        a = re.search(r"\b(?:a|an|the)\s+$", text[ev.end : m.end()])
+        a = _ARTICLE_END.search(text[ev.end : m.end()])
         start = ev.end + a.start() if a else m.end()
         if any(start < k.end and k.start < end for k in kept):
             continue
