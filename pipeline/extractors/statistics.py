@@ -62,6 +62,22 @@ _ATTRIBUTE_BEFORE = re.compile(
     r"|width|size)\s+of\s+$",
     re.I,
 )
+# Words one of which every match of _BASELINE_BEFORE / _REPORTED holds (a cheap gate).
+_BASELINE_KEYS = (
+    "compar",
+    "than",
+    "against",
+    "versus",
+    "vs",
+    "relative",
+    "exceed",
+    "surpass",
+    "same",
+)
+_REPORTED_KEYS = (
+    "said", "says", "report", "announced", "released", "published", "stated", "noted", "told",
+    "wrote", "declared", "informed", "added", "posted",
+)  # fmt: skip
 _FROM_TERM = re.compile(r"\bfrom\s+[^;:]{0,40}?\b(?:in|of|during)\s+(?:the\s+)?$", re.I)
 _BASELINE_AFTER = re.compile(
     r"[’']s\s+(?:level|figures?|results?|volumes?|indicators?|numbers?)\b", re.I
@@ -104,6 +120,39 @@ _MONTHS = (
 
 def _load(name: str) -> Any:
     return _load_lexicon(name)
+
+
+def _tail_words(words: Sequence[str]) -> tuple[str, ...] | None:
+    r"""The lower-cased last words of `words`: a window a case-insensitive `(?:words)\s*$`
+    pattern matches ends (white space aside) with one of them. None when a word is not ASCII
+    (`re.I` folds a few non-ASCII letters to ASCII ones: no gate then)."""
+    if not all(w.isascii() for w in words):
+        return None
+    return tuple(sorted({w.lower().split(" ")[-1] for w in words}))
+
+
+def _first_words(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The lower-cased first words of `words`: a window a case-insensitive pattern of
+    `words` matches holds one of them. None when a word is not ASCII."""
+    if not all(w.isascii() for w in words):
+        return None
+    return tuple(sorted({w.lower().split(" ")[0] for w in words}))
+
+
+def _may_end(window: str, ends: tuple[str, ...] | None) -> bool:
+    r"""False only when a case-insensitive `(?:words)\s*$` search cannot match `window`
+    (`ends` from `_tail_words`): ASCII windows only, others are left to the regex."""
+    if ends is None or not window.isascii():
+        return True
+    return window.rstrip().lower().endswith(ends)
+
+
+def _may_hold(window: str, keys: tuple[str, ...] | None) -> bool:
+    """False only when `window` (ASCII) holds none of the lower-cased `keys`."""
+    if keys is None or not window.isascii():
+        return True
+    low = window.lower()
+    return any(k in low for k in keys)
 
 
 def _alt(words: Sequence[str], *, spaces: bool = True) -> str:
@@ -176,6 +225,12 @@ class _Lex:
     change_amount: re.Pattern[str]
     change_amount_map: dict[str, str]
     pair_gap: re.Pattern[str]
+    qual_before_ends: tuple[str, ...] | None
+    identifier_ends: tuple[str, ...]
+    duration_before_ends: tuple[str, ...] | None
+    determiner_ends: tuple[str, ...] | None
+    change_amount_keys: tuple[str, ...] | None
+    change_keys: tuple[str, ...] | None
 
 
 def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
@@ -305,6 +360,12 @@ def _lex() -> _Lex:
             rf"\s+(?:out\s+)?of\s+(?:(?:the|a)\s+)?(?:total\s+(?:of\s+)?)?"
             rf"(?:(?:{_alt(list(quals['before']))})\s+)?"
         ),
+        qual_before_ends=_tail_words(list(quals["before"])),
+        identifier_ends=tuple(excl["identifier_before"]),
+        duration_before_ends=_tail_words(excl["duration_before"]),
+        determiner_ends=_tail_words(excl["determiners"]),
+        change_amount_keys=_first_words(list(amount_map)),
+        change_keys=_first_words(list(change_map)),
     )
 
 
@@ -462,6 +523,7 @@ class _Context:
     cue_ends: list[int]
     prev_s0: int  # start of the sentence before (== s0 for the first one)
     times: list[_Time] | None = None
+    anaphoric: bool | None = None  # the sentence names `this period` (found on first use)
 
     def timexes(self) -> list[_Time]:
         if self.times is None:
@@ -475,7 +537,7 @@ def _in_time(ctx: _Context, start: int, end: int) -> bool:
 
 def _qualifier(lex: _Lex, text: str, s0: int, pos: int) -> tuple[str, int]:
     left = text[max(s0, pos - 30) : pos]
-    m = lex.qual_before.search(left)
+    m = lex.qual_before.search(left) if _may_end(left, lex.qual_before_ends) else None
     if m is None:
         return "exact", pos
     return lex.qual_before_map[_norm(m.group("q"))], pos - (len(left) - m.start("q"))
@@ -484,9 +546,10 @@ def _qualifier(lex: _Lex, text: str, s0: int, pos: int) -> tuple[str, int]:
 def _excluded(lex: _Lex, ctx: _Context, n: Number) -> bool:
     text, s0, e0 = ctx.text, ctx.s0, ctx.e0
     left = text[max(s0, n.start - 25) : n.start]
-    if lex.identifier.search(left):
+    tail = left.rstrip()
+    if tail.endswith(lex.identifier_ends) and lex.identifier.search(left):
         return True
-    if lex.duration_before.search(left):
+    if _may_end(tail, lex.duration_before_ends) and lex.duration_before.search(left):
         return True
     if n.scale == 1.0 and lex.duration_after.match(text, n.end, e0):
         return True
@@ -572,7 +635,11 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
             np_words = text[a:b].lower().split()
             noun = np_words[-1]
             specific = len(np_words) > 1 and " ".join(np_words[-2:]) in lex.heads
-            determined = lex.determiner.search(text, max(s0, start - 40), start) is not None
+            lo = max(s0, start - 40)
+            determined = (
+                _may_end(text[lo:start], lex.determiner_ends)
+                and lex.determiner.search(text, lo, start) is not None
+            )
             if (n.form == "words" and determined) or (
                 noun in lex.descriptors
                 and not specific  # `six member states` counts; `two states` describes
@@ -650,8 +717,13 @@ def _nearest_cue(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str, str] | None:
     """(measure, cue text) of the nearest cue before the number in its clause, else after."""
     text = ctx.text
     lo = ctx.s0
-    for m in _CLAUSE_STOP.finditer(text, ctx.s0, c.start):
-        lo = m.end()
+    last_stop: int | None = None  # end of the last clause stop before the number
+    window = text[ctx.s0 : c.start]
+    if ";" in window or ":" in window or "—" in window:
+        for m in _CLAUSE_STOP.finditer(text, ctx.s0, c.start):
+            last_stop = m.end()
+    if last_stop is not None:
+        lo = last_stop
     lo = max(lo, c.start - _CUE_WINDOW)
     stop = _CLAUSE_STOP.search(text, c.end, ctx.e0)
     hi = min(stop.start() if stop else ctx.e0, c.end + _CUE_WINDOW)
@@ -664,16 +736,15 @@ def _nearest_cue(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str, str] | None:
         s, e, measure = hits[i]
         if s >= lo:
             return measure, text[s:e]
-    for s, e, measure in hits[bisect_left(ends, c.end) :]:
+    for k in range(bisect_left(ends, c.end), len(hits)):
+        s, e, measure = hits[k]
         if s >= hi:
             break
         if s >= c.end and e <= hi:
             return measure, text[s:e]
     # None in the clause: the last cue of the clause or sentence before
     # (`Our trade is growing. It increased by 34.4 percent`).
-    clause = lo if lo > ctx.s0 else ctx.s0
-    for m in _CLAUSE_STOP.finditer(text, ctx.s0, c.start):
-        clause = m.end()
+    clause = last_stop if last_stop is not None else lo if lo > ctx.s0 else ctx.s0
     lo = max(ctx.prev_s0, clause - 2 * _CUE_WINDOW)
     i = bisect_right(ends, clause) - 1
     if i >= 0:
@@ -690,8 +761,9 @@ def _change(lex: _Lex, ctx: _Context, c: _Cand) -> str | None:
     text = ctx.text
     window = text[max(ctx.s0, c.start - 45) : c.start]
     found: str | None = None
-    for m in lex.change.finditer(window):
-        found = lex.change_map[_norm(m.group(0))]
+    if _may_hold(window, lex.change_keys):
+        for m in lex.change.finditer(window):
+            found = lex.change_map[_norm(m.group(0))]
     if found is not None:
         return found
     ud = _UP_DOWN.search(window)
@@ -754,7 +826,12 @@ def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
                 c.subject = of.group(1)
         c.confidence = 0.85 if cue else 0.7
         return
-    amount = lex.change_amount.search(ctx.text, max(ctx.s0, c.start - 40), c.start)
+    lo = max(ctx.s0, c.start - 40)
+    amount = (
+        lex.change_amount.search(ctx.text, lo, c.start)
+        if _may_hold(ctx.text[lo : c.start], lex.change_amount_keys)
+        else None
+    )
     if amount is not None:  # `the growth was $2 billion`: the size of a change
         up, down = lex.growth.get(base or "other", lex.growth["other"])
         direction = lex.change_amount_map[_norm(amount.group("w"))]
@@ -777,10 +854,17 @@ def _baseline(ctx: _Context, t: _Time) -> bool:
     """True when `t` is the term of a comparison (`than in 2017`, `compared to the same period
     last year`, `last year's level`), not the time its sentence's numbers refer to."""
     text = ctx.text
+    lo40, lo30 = max(ctx.s0, t.start - 40), max(ctx.s0, t.start - 30)
     return bool(
-        _BASELINE_BEFORE.search(text, max(ctx.s0, t.start - 40), t.start)
+        (
+            _may_hold(text[lo40 : t.start], _BASELINE_KEYS)
+            and _BASELINE_BEFORE.search(text, lo40, t.start)
+        )
         or _BASELINE_AFTER.match(text, t.end, ctx.e0)
-        or _REPORTED.search(text, max(ctx.s0, t.start - 30), t.start)
+        or (
+            _may_hold(text[lo30 : t.start], _REPORTED_KEYS)
+            and _REPORTED.search(text, lo30, t.start)
+        )
     )
 
 
@@ -788,7 +872,8 @@ def _period(ctx: _Context, c: _Cand, others: Sequence[_Cand] = ()) -> _Time | No
     text = ctx.text
     if _RATE_AFTER.match(text, c.end, ctx.e0):
         return None  # `$115 million a year`: a rate has no period of its own
-    if _ATTRIBUTE_BEFORE.search(text, max(ctx.s0, c.start - 40), c.start):
+    lo = max(ctx.s0, c.start - 40)
+    if _may_hold(text[lo : c.start], ("with",)) and _ATTRIBUTE_BEFORE.search(text, lo, c.start):
         return None  # `the border with a length of 7,591 km`: it describes a thing
     best: tuple[int, _Time] | None = None
     for t in ctx.timexes():
@@ -985,7 +1070,11 @@ _ANAPHORIC_START = re.compile(
 
 def _anaphoric_time(ctx: _Context, c: _Cand) -> bool:
     """True when the sentence of `c` refers back to the time of the one before."""
-    if _ANAPHORIC_PERIOD.search(ctx.text, ctx.s0, ctx.e0):
+    if ctx.anaphoric is None:
+        ctx.anaphoric = _may_hold(ctx.text[ctx.s0 : ctx.e0], ("period", "time")) and bool(
+            _ANAPHORIC_PERIOD.search(ctx.text, ctx.s0, ctx.e0)
+        )
+    if ctx.anaphoric:
         return True
     return c.kind in ("percent", "multiple") and bool(
         _ANAPHORIC_START.match(ctx.text, ctx.s0, ctx.e0)
