@@ -152,7 +152,7 @@ def _may_hold(window: str, keys: tuple[str, ...] | None) -> bool:
     if keys is None or not window.isascii():
         return True
     low = window.lower()
-    return any(k in low for k in keys)
+    return any(map(low.__contains__, keys))
 
 
 def _alt(words: Sequence[str], *, spaces: bool = True) -> str:
@@ -432,9 +432,21 @@ def _date_adjacent(text: str, n: Number, s0: int, e0: int) -> bool:
         return False
     before = text[max(s0, n.start - 12) : n.start]
     after = text[n.end : min(e0, n.end + 12)]
-    return bool(
-        re.search(rf"\b(?:{_MONTHS})\.?\s+$", before) or re.match(rf"\s*(?:{_MONTHS})\b", after)
-    )
+    return bool(_MONTH_BEFORE.search(before) or _MONTH_AFTER.match(after))
+
+
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s+$")
+_MONTH_AFTER = re.compile(rf"\s*(?:{_MONTHS})\b")
+_TOKEN = re.compile(r"[ \t\u00a0]+([A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z])")
+_OF_AFTER_FRACTION = re.compile(r"\s+of\b(?!\s+an?\s+(?:century|year|month|day|hour)\b)")
+_BY_BEFORE = re.compile(r"\bby\s+$")
+_VERB_FORM = re.compile(r"(?:ed|ing)$")
+_POSSESSIVE = re.compile(r"[’']s$")
+_PREP_BEFORE = re.compile(r"\b(from|in|into|to)\s+(?:the\s+)?$")
+_DASH_OR_TO = re.compile(r"\s*[-–—]\s*|\s+to\s+")
+_FROM_JUST_BEFORE = re.compile(r"\bfrom\s+\S{0,4}$")
+_AND_GAP = re.compile(r"\s+and\s+")
+_BETWEEN_BEFORE = re.compile(r"(?i)\bbetween\s+\S{0,4}$")
 
 
 _IRREGULAR_PLURALS = frozenset(("people", "children", "staff", "media", "personnel", "cattle"))
@@ -450,7 +462,7 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
     Up to four modifiers, then a head noun of the lexicon (the longest match wins; more heads
     may follow: `power plants`), or, failing that, a plural-looking noun.
     """
-    tok = re.compile(r"[ \t\u00a0]+([A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z])")
+    tok = _TOKEN
     words: list[tuple[int, int, str]] = []
     p = pos
     head: tuple[int, _Head] | None = None
@@ -614,8 +626,8 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
     if pos < e0 and pos == n.end and text[pos].isalpha():
         return None  # glued to letters: `5G`, `1990s`, `3D`
     if n.form == "fraction" and kind == "amount" and n.scale == 1.0:
-        of = re.match(r"\s+of\b(?!\s+an?\s+(?:century|year|month|day|hour)\b)", text[pos:e0])
-        if of is None and not re.search(r"\bby\s+$", text[max(s0, n.start - 4) : n.start]):
+        of = _OF_AFTER_FRACTION.match(text[pos:e0])
+        if of is None and not _BY_BEFORE.search(text[max(s0, n.start - 4) : n.start]):
             return None  # `one third of`, `grew by a quarter`; not `a quarter of a century`
         unit, kind = "percent", "percent"
         value = round(value * 100, 2)
@@ -810,7 +822,7 @@ def _mean(lex: _Lex, ctx: _Context, c: _Cand) -> None:
             return
     cue = _nearest_cue(lex, ctx, c)
     base = cue[0] if cue else None
-    if cue is not None and c.subject is None and not re.search(r"(?:ed|ing)$", cue[1]):
+    if cue is not None and c.subject is None and not _VERB_FORM.search(cue[1]):
         c.subject = cue[1]
     if c.kind in ("percent", "multiple"):
         of = _OF_NP.match(ctx.text, c.end, ctx.e0) if c.kind == "percent" else None
@@ -913,7 +925,7 @@ def _countries(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     for m in _COUNTRY_TOKEN.finditer(text, lo, hi):
         if _CURRENCY_AFTER.match(text, m.end()):
             continue  # `U.S. dollars`: a currency, not a country
-        words = re.sub(r"[’']s$", "", m.group(0).rstrip(".")).split()
+        words = _POSSESSIVE.sub("", m.group(0).rstrip(".")).split()
         for k in range(len(words), 0, -1):
             iso = country_iso3(" ".join(words[:k]))
             if iso:
@@ -946,7 +958,7 @@ def _direction(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str | None, str | No
     src: str | None = None
     dst: str | None = None
     for a, _b, iso in found:
-        prep = re.search(r"\b(from|in|into|to)\s+(?:the\s+)?$", text[max(lo, a - 12) : a])
+        prep = _PREP_BEFORE.search(text[max(lo, a - 12) : a])
         if prep is None:
             continue
         if prep.group(1) == "from":
@@ -975,13 +987,11 @@ def _direction(lex: _Lex, ctx: _Context, c: _Cand) -> tuple[str | None, str | No
 
 def _range_link(lex: _Lex, text: str, a: Number, b: Number, s0: int) -> str | None:
     gap = text[a.end : b.start]
-    if re.fullmatch(r"\s*[-–—]\s*|\s+to\s+", gap):
-        if re.search(r"\bfrom\s+\S{0,4}$", text[max(s0, a.start - 12) : a.start]):
+    if _DASH_OR_TO.fullmatch(gap):
+        if _FROM_JUST_BEFORE.search(text[max(s0, a.start - 12) : a.start]):
             return None  # `from 5% to 7%`: a change, two values
         return "range"
-    if re.fullmatch(r"\s+and\s+", gap) and re.search(
-        r"(?i)\bbetween\s+\S{0,4}$", text[max(s0, a.start - 14) : a.start]
-    ):
+    if _AND_GAP.fullmatch(gap) and _BETWEEN_BEFORE.search(text[max(s0, a.start - 14) : a.start]):
         return "range"
     if lex.pair_gap.fullmatch(gap) and a.value < b.value:
         return "pair"
