@@ -234,9 +234,10 @@ def _name_after(text: str, pos: int) -> tuple[int, int] | None:
 def _route_pattern(heads: Any) -> Any:
     if not heads:
         return None
-    part = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+"
-    # the lookbehind after the first capital (not before it) lets `re` skip to capitals fast
-    first = r"[A-Z](?<![\w\-].)[a-z]+(?:-[A-Z][a-z]+)+"
+    part = r"[A-Z][a-z]++(?:-[A-Z][a-z]++)+"
+    # the lookbehind after the first capital (not before it) lets `re` skip to capitals fast;
+    # `[a-z]++` never gives letters back (nothing after it could take them)
+    first = r"[A-Z](?<![\w\-].)[a-z]++(?:-[A-Z][a-z]++)+"
     return re.compile(
         rf"(?P<a>{first})(?:(?:,| and|, and) (?P<b>{part}))? (?:{_alt(heads)})(?![\w])"
     )

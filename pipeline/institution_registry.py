@@ -159,46 +159,58 @@ def _in_caps_run(text: str, s: int, e: int) -> bool:
     return False
 
 
+#: What `Matcher.find` matches in, and the automata's matches when already found (the
+#: extractor finds them in one pass with other words): `(normalise(text), case-folded text,
+#: folded-form matches in the latter, exact-form matches in the former)`; matches are
+#: `(end - 1, form)` in the order an Aho–Corasick automaton yields them.
+Found = tuple[str, str, Iterable[tuple[int, "Form"]], Iterable[tuple[int, "Form"]]]
+
+
 class Matcher:
     """All registry forms in two Aho–Corasick automata (case-folded names; exact acronyms)."""
 
     def __init__(self, folded: dict[str, Form], exact: dict[str, Form]) -> None:
         self._folded = _automaton(folded)
         self._exact = _automaton(exact)
+        self.folded_forms: dict[str, Form] = folded  # folded name -> form
         self.exact_forms: dict[str, Form] = exact  # normalised acronym or exact name -> form
         self.size = len(folded) + len(exact)
 
-    def find(self, text: str, exact: Iterable[tuple[int, Form]] | None = None) -> list[Hit]:
-        """Every match in `text` that stands as whole words (overlaps included).
-
-        `exact`: the matches of `exact_forms` in `normalise(text)` as `(end - 1, form)`, in
-        the order an Aho–Corasick automaton yields them, when already found."""
-        hits: list[Hit] = []
+    @staticmethod
+    def haystacks(text: str) -> tuple[str, str]:
+        """`normalise(text)` (exact forms are matched in it) and the case-folded text (folded
+        forms are matched in it); both of the length of `text`."""
         norm = normalise(text)
-        if self._folded is not None:
-            hay = norm.lower()
-            if len(hay) != len(text):
-                hay = fold(text)
-            for end, form in self._folded.iter(hay):
-                s, e = end + 1 - form.length, end + 1
-                if s > 0 and hay[s - 1].isalnum():
-                    continue  # inside a word (most matches of short names): as `_boundary_ok`
-                if not _boundary_ok(hay, s, e):
-                    continue
-                if form.cap and not text[s].isupper():
-                    continue
-                hits.append(Hit(s, e, form))
-        if exact is None and self._exact is not None:
-            exact = self._exact.iter(norm)
-        if exact is not None:
-            hay = norm
-            for end, form in exact:
-                s, e = end + 1 - form.length, end + 1
-                if not _boundary_ok(hay, s, e):
-                    continue
-                if form.caps_word and _in_caps_run(text, s, e):
-                    continue
-                hits.append(Hit(s, e, form))
+        hay = norm.lower()
+        if len(hay) != len(text):
+            hay = fold(text)
+        return norm, hay
+
+    def find(self, text: str, found: Found | None = None) -> list[Hit]:
+        """Every match in `text` that stands as whole words (overlaps included)."""
+        hits: list[Hit] = []
+        if found is None:
+            norm, hay = self.haystacks(text)
+            folded = self._folded.iter(hay) if self._folded is not None else ()
+            exact = self._exact.iter(norm) if self._exact is not None else ()
+        else:
+            norm, hay, folded, exact = found
+        for end, form in folded:
+            s, e = end + 1 - form.length, end + 1
+            if s > 0 and hay[s - 1].isalnum():
+                continue  # inside a word (most matches of short names): as `_boundary_ok`
+            if not _boundary_ok(hay, s, e):
+                continue
+            if form.cap and not text[s].isupper():
+                continue
+            hits.append(Hit(s, e, form))
+        for end, form in exact:
+            s, e = end + 1 - form.length, end + 1
+            if not _boundary_ok(norm, s, e):
+                continue
+            if form.caps_word and _in_caps_run(text, s, e):
+                continue
+            hits.append(Hit(s, e, form))
         return hits
 
 

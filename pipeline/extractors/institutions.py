@@ -41,10 +41,11 @@ from pipeline.institution_discovery import (
 from pipeline.institution_registry import (
     NORMALISED,
     Form,
+    Found,
     Hit,
     Institution,
+    Matcher,
     Registry,
-    normalise,
     registry,
 )
 
@@ -125,64 +126,103 @@ def _cut_at_crossing(text: str, c: Candidate, names: list[Hit]) -> Candidate | N
     return c
 
 
-#: A key of the one-pass scan: `(length, key to check against the text or None, registry exact
-#: form, head word length, cue roles)`.
-_ScanValue = tuple[int, str | None, Form | None, int, frozenset[str] | None]
+#: The case-sensitive words of the one-pass scan under one case-folded key: `(word, registry
+#: exact form, head word length, cue roles)`.
+_Variant = tuple[str, Form | None, int, frozenset[str] | None]
+#: A key of the one-pass scan with case-sensitive words: `(length, registry folded form or
+#: None, the words)`; a key without them has its registry folded form as value.
+_ScanValue = tuple[int, Form | None, tuple[_Variant, ...]]
 
 
 @cache
 def _scanner() -> Any:
-    """One Aho–Corasick automaton over `normalise(text)` for the words the registry matches as
-    written (acronyms, exact names), discovery's head words and its cue phrases: one pass over
-    the text instead of three. None when a head word or cue holds a character `normalise`
-    changes (it could not be found in the normalised text): each is then found on its own.
-
-    A match in the normalised text is a match in the text itself when the key holds none of
-    the characters `normalise` writes (space, `'`, `"`, `-`); other keys are checked."""
+    """One Aho–Corasick automaton over the case-folded text (`Matcher.haystacks`) for every
+    word the extractor looks for: the registry's folded names, its acronyms and exact names,
+    discovery's head words and cue phrases. One pass over the text instead of four: the
+    case-sensitive words are found by their lower case and checked as written (acronyms in
+    the normalised text, head words and cues in the text itself, as their own automata would
+    find them). None when a case-sensitive word is not ASCII or a head word or cue holds a
+    character `normalise` changes (it would not be found so): each is then found on its own.
+    """
     lex = lexicon()
+    matcher = registry().matcher
     changed = {old for old, _ in NORMALISED}
-    written = {new for _, new in NORMALISED}
-    keys: dict[str, list[Any]] = {}
-    for key, form in registry().matcher.exact_forms.items():
-        keys.setdefault(key, [len(key), None, None, 0, None])[2] = form
-    for w in lex.head_words:
-        keys.setdefault(w, [len(w), None, None, 0, None])[3] = len(w)
-    for w, roles in lex.cue_roles:
-        keys.setdefault(w, [len(w), None, None, 0, None])[4] = roles
-    a = ahocorasick.Automaton()
-    for key, value in sorted(keys.items()):
-        if value[3] or value[4] is not None:
-            if changed.intersection(key):
+    folded: dict[str, Form] = matcher.folded_forms
+    variants: dict[str, list[list[Any]]] = {}
+
+    def variant(word: str) -> list[Any]:
+        if not word.isascii():
+            raise ValueError(word)
+        group = variants.setdefault(word.lower(), [])
+        for v in group:
+            if v[0] == word:
+                return v
+        group.append([word, None, 0, None])
+        return group[-1]
+
+    try:
+        for key, form in matcher.exact_forms.items():
+            variant(key)[1] = form
+        for w in lex.head_words:
+            if changed.intersection(w):
                 return None
-            if written.intersection(key):
-                value[1] = key
-        a.add_word(key, tuple(value))
-    if not keys:
+            variant(w)[2] = len(w)
+        for w, roles in lex.cue_roles:
+            if changed.intersection(w):
+                return None
+            variant(w)[3] = roles
+    except ValueError:
+        return None
+    a = ahocorasick.Automaton()
+    for key in sorted(folded.keys() | variants.keys()):
+        if key not in variants:  # most keys: the form itself (the scan tests its type)
+            a.add_word(key, folded[key])
+            continue
+        group = tuple(tuple(v) for v in sorted(variants[key], key=lambda v: v[0]))
+        a.add_word(key, (len(key), folded.get(key), group))
+    if len(a) == 0:
         return None
     a.make_automaton()
     return a
 
 
-def _scan(
-    text: str, scanner: Any
-) -> tuple[list[tuple[int, Form]], list[tuple[int, int]], list[tuple[int, Any]]]:
-    """The matches of the registry's exact forms, the head words and the cue phrases, each as
-    its own automaton would yield them."""
+def _scan(text: str, scanner: Any) -> tuple[Found, list[tuple[int, int]], list[tuple[int, Any]]]:
+    """What the registry matcher, the head grammar and the cue grammar look for in `text`,
+    each as its own automaton would yield it."""
+    norm, hay = Matcher.haystacks(text)
+    folded: list[tuple[int, Form]] = []
     exact: list[tuple[int, Form]] = []
     heads: list[tuple[int, int]] = []
     cues: list[tuple[int, Any]] = []
-    value: _ScanValue
-    for last, value in scanner.iter(normalise(text)):
-        length, check, form, head, roles = value
-        if form is not None:
-            exact.append((last, form))
-        if check is not None and text[last + 1 - length : last + 1] != check:
+    value: Form | _ScanValue
+    for last, value in scanner.iter(hay):
+        if type(value) is Form:
+            # a match inside a word (most matches of short names) is dropped here rather than
+            # by the matcher, which tests the same first
+            if last < value.length or not hay[last - value.length].isalnum():
+                folded.append((last, value))
             continue
-        if head:
-            heads.append((last, head))
-        if roles is not None:
-            cues.append((last, (length, roles)))
-    return exact, heads, cues
+        assert type(value) is tuple
+        length, form, group = value
+        s = last + 1 - length
+        if s > 0 and norm[s - 1].isalnum():
+            # inside a word: the matcher drops a folded form or an acronym there, the head
+            # and cue grammars a word after a letter or digit (`norm[s - 1]` is one only
+            # when `text[s - 1]` is that same character); most of these are short acronyms
+            if not hay[s - 1].isalnum() and form is not None:
+                folded.append((last, form))
+            continue
+        if form is not None:
+            folded.append((last, form))
+        for word, exact_form, head, roles in group:
+            if exact_form is not None and norm[s : last + 1] == word:
+                exact.append((last, exact_form))
+            if (head or roles is not None) and text[s : last + 1] == word:
+                if head:
+                    heads.append((last, head))
+                if roles is not None:
+                    cues.append((last, (length, roles)))
+    return (norm, hay, folded, exact), heads, cues
 
 
 def _spans(text: str, reg: Registry) -> list[_Span]:
@@ -191,8 +231,8 @@ def _spans(text: str, reg: Registry) -> list[_Span]:
     if scanner is None:
         found_hits, found = reg.matcher.find(text), find_all(text)
     else:
-        exact, heads, cues = _scan(text, scanner)
-        found_hits, found = reg.matcher.find(text, exact), find_all(text, heads, cues)
+        scanned, heads, cues = _scan(text, scanner)
+        found_hits, found = reg.matcher.find(text, scanned), find_all(text, heads, cues)
     hits = [h for h in found_hits if _hit_ok(text, h, reg)]
     spans = [_Span(h.start, h.end, h.form.rule, h.form.target) for h in hits]
     names = sorted(
