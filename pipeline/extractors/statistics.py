@@ -464,6 +464,7 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
     """
     tok = _TOKEN
     words: list[tuple[int, int, str]] = []
+    lows: list[str] = []  # the lower-cased words of `words`
     p = pos
     head: tuple[int, _Head] | None = None
     fallback: int | None = None
@@ -481,12 +482,14 @@ def _np(lex: _Lex, text: str, pos: int, e0: int) -> tuple[int, int, _Head | None
         if low in lex.np_stop:
             break
         words.append((m.start(1), m.end(1), low))
+        lows.append(low)
         p = m.end()
         found: _Head | None = None
-        for k in range(min(lex.head_max_words, len(words)), 0, -1):
-            key = " ".join(x[2] for x in words[-k:])
-            if key in lex.heads:
-                found = lex.heads[key]
+        heads = lex.heads
+        for k in range(min(lex.head_max_words, len(lows)), 0, -1):
+            key = " ".join(lows[-k:]) if k > 1 else low
+            if key in heads:
+                found = heads[key]
                 break
         if found is None and w[0].isupper() and low.endswith("s") and len(w) > 4:
             iso = country_iso3(w)
