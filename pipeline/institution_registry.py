@@ -267,17 +267,22 @@ def spelling_map(config: RegistryConfig) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def spelling_variants(form: str, spelling: dict[str, tuple[str, ...]], cap: int = 64) -> set[str]:
-    """`form` with each word replaced by its spelling variants (and `-` by a space)."""
+def spelling_variants(form: str, spelling: dict[str, tuple[str, ...]], cap: int = 64) -> list[str]:
+    """`form` with each word replaced by its spelling variants (and `-` by a space), in a fixed
+    order (the product of the words' groups), without repeats."""
     words = form.split(" ")
     options = [spelling.get(w.lower(), (w,)) for w in words]
-    out: set[str] = set()
+    if all(len(o) == 1 for o in options):
+        only = " ".join(o[0] for o in options)
+        if "-" not in only:
+            return [only]  # most forms: no variant
+    out: dict[str, None] = {}
     for combo in itertools.islice(itertools.product(*options), cap):
         v = " ".join(combo)
-        out.add(v)
+        out[v] = None
         if "-" in v:
-            out.add(" ".join(p for p in v.replace("-", " ").split(" ") if p))
-    return out
+            out[" ".join(p for p in v.replace("-", " ").split(" ") if p)] = None
+    return list(out)
 
 
 def _organ_forms(
@@ -353,11 +358,16 @@ def build_registry(
     names: dict[str, int] = {}
 
     def put_folded(form: str, target: int, rule: str, explicit: bool) -> None:
+        # variants that fold alike (`Al-Farabi`, `al-Farabi`) need a capital only when all
+        # begin with one
+        caps: dict[str, bool] = {}
         for v in spelling_variants(form, spelling):
             key = fold(v)
+            caps[key] = caps.get(key, True) and v[:1].isupper()
+        for key, cap in caps.items():
             if key in folded and not explicit:
                 continue
-            folded[key] = Form(len(key), target, rule, cap=v[:1].isupper())
+            folded[key] = Form(len(key), target, rule, cap=cap)
             if explicit:
                 names[key] = target
 
