@@ -42,6 +42,8 @@ DESCRIPTION = (
     "name. Every fact carries the document and the exact characters it was read from, so any "
     "number can be traced to its words."
 )
+#: Memory DuckDB may use for the page's queries.
+MEMORY_LIMIT = "256MB"
 #: Sources listed under the trade chart per point (the same figure in many reports).
 SOURCES_PER_POINT = 3
 _OPEN, _CLOSE = "\x02", "\x03"  # marks of the quoted words, turned into <mark> after escaping
@@ -74,6 +76,7 @@ class _Release:
         self.dir = release_dir
         self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
     def has(self, table: str) -> bool:
         return (self.dir / f"{table}.parquet").exists()
@@ -98,15 +101,22 @@ def _sql_str(text: str) -> str:
 def _trade_stats(rel: _Release) -> pd.DataFrame:
     """Trade facts with their document's date, publisher and title, and a window of its text
     around the quote (`win`, starting at document offset `win_offset`) to find the sentence."""
-    # the text window only for the sources the page lists (the first of each point)
+    # the text window only for the sources the page lists: the first sources of the first
+    # points (USD, with a period; points in the chart's order), read from the documents
+    # that hold them
     sql = (
         "WITH t AS (SELECT stat_id, doc_id, char_start, char_end, quote, value, unit, measure, "
         "period_start, period_end, period_label, row_number() OVER (PARTITION BY measure, unit, "
-        "period_start, period_end, value ORDER BY stat_id) AS k FROM {statistics} "
-        "WHERE measure IN ('trade_turnover', 'exports', 'imports')), "
-        "w AS (SELECT t.stat_id, greatest(0, t.char_start - ?) AS win_offset, "
-        "substr(d.text, greatest(0, t.char_start - ?) + 1, t.char_end - greatest(0, "
-        "t.char_start - ?) + ?) AS win FROM t JOIN {documents} d USING (doc_id) WHERE t.k <= ?) "
+        "period_start, period_end, value ORDER BY stat_id) AS k, "
+        "CASE WHEN unit = 'USD' AND period_start IS NOT NULL AND period_end IS NOT NULL "
+        "THEN dense_rank() OVER (PARTITION BY unit = 'USD' AND period_start IS NOT NULL AND "
+        "period_end IS NOT NULL ORDER BY period_start, period_end, measure, value) END AS g "
+        "FROM {statistics} WHERE measure IN ('trade_turnover', 'exports', 'imports')), "
+        "shown AS (SELECT stat_id, doc_id, char_start, char_end FROM t WHERE g <= ? AND k <= ?), "
+        "w AS (SELECT s.stat_id, greatest(0, s.char_start - ?) AS win_offset, "
+        "substr(d.text, greatest(0, s.char_start - ?) + 1, s.char_end - greatest(0, "
+        "s.char_start - ?) + ?) AS win FROM shown s JOIN (SELECT doc_id, text FROM {documents} "
+        "WHERE doc_id IN (SELECT doc_id FROM shown)) d USING (doc_id)) "
         "SELECT t.stat_id, t.doc_id, t.char_start, t.char_end, t.quote, t.value, t.unit, "
         "t.measure, t.period_start, t.period_end, t.period_label, d.published_date, "
         "d.publisher, d.title, w.win_offset, w.win "
