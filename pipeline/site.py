@@ -101,6 +101,7 @@ def _sql_str(text: str) -> str:
 def _trade_stats(rel: _Release) -> pd.DataFrame:
     """Trade facts with their document's date, publisher and title, and a window of its text
     around the quote (`win`, starting at document offset `win_offset`) to find the sentence."""
+    n = int(CONTEXT_CHARS)
     # the text window only for the sources the page lists: the first sources of the first
     # points (USD, with a period; points in the chart's order), read from the documents
     # that hold them
@@ -112,11 +113,13 @@ def _trade_stats(rel: _Release) -> pd.DataFrame:
         "THEN dense_rank() OVER (PARTITION BY unit = 'USD' AND period_start IS NOT NULL AND "
         "period_end IS NOT NULL ORDER BY period_start, period_end, measure, value) END AS g "
         "FROM {statistics} WHERE measure IN ('trade_turnover', 'exports', 'imports')), "
-        "shown AS (SELECT stat_id, doc_id, char_start, char_end FROM t WHERE g <= ? AND k <= ?), "
-        "w AS (SELECT s.stat_id, greatest(0, s.char_start - ?) AS win_offset, "
-        "substr(d.text, greatest(0, s.char_start - ?) + 1, s.char_end - greatest(0, "
-        "s.char_start - ?) + ?) AS win FROM shown s JOIN (SELECT doc_id, text FROM {documents} "
-        "WHERE doc_id IN (SELECT doc_id FROM shown)) d USING (doc_id)) "
+        "shown AS (SELECT stat_id, doc_id, char_start, char_end FROM t "
+        f"WHERE g <= {int(plots.MAX_TRADE_POINTS)} AND k <= {max(int(SOURCES_PER_POINT), 1)}), "
+        f"w AS (SELECT s.stat_id, greatest(0, s.char_start - {n}) AS win_offset, "
+        f"substr(d.text, greatest(0, s.char_start - {n}) + 1, s.char_end - greatest(0, "
+        f"s.char_start - {n}) + {n}) AS win FROM shown s JOIN "
+        "(SELECT doc_id, text FROM {documents} WHERE doc_id IN (SELECT doc_id FROM shown)) d "
+        "USING (doc_id)) "
         "SELECT t.stat_id, t.doc_id, t.char_start, t.char_end, t.quote, t.value, t.unit, "
         "t.measure, t.period_start, t.period_end, t.period_label, d.published_date, "
         "d.publisher, d.title, w.win_offset, w.win "
@@ -124,8 +127,7 @@ def _trade_stats(rel: _Release) -> pd.DataFrame:
         "USING (doc_id) LEFT JOIN w USING (stat_id) "
         "ORDER BY t.period_start, t.measure, t.stat_id"
     )
-    n = CONTEXT_CHARS
-    return rel.df(sql, "statistics", "documents", params=(n, n, n, n, max(SOURCES_PER_POINT, 1)))
+    return rel.df(sql, "statistics", "documents")
 
 
 def _sentence(src: dict[str, Any]) -> str:
