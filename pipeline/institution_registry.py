@@ -271,9 +271,9 @@ def spelling_variants(form: str, spelling: dict[str, tuple[str, ...]], cap: int 
     """`form` with each word replaced by its spelling variants (and `-` by a space), in a fixed
     order (the product of the words' groups), without repeats."""
     words = form.split(" ")
-    options = [spelling.get(w.lower(), (w,)) for w in words]
-    if all(len(o) == 1 for o in options):
-        only = " ".join(o[0] for o in options)
+    options = [spelling.get(w.lower()) or (w,) for w in words]
+    if max(map(len, options)) == 1:
+        only = " ".join([o[0] for o in options])
         if "-" not in only:
             return [only]  # most forms: no variant
     out: dict[str, None] = {}
@@ -360,10 +360,14 @@ def build_registry(
     def put_folded(form: str, target: int, rule: str, explicit: bool) -> None:
         # variants that fold alike (`Al-Farabi`, `al-Farabi`) need a capital only when all
         # begin with one
+        variants = spelling_variants(form, spelling)
         caps: dict[str, bool] = {}
-        for v in spelling_variants(form, spelling):
-            key = fold(v)
-            caps[key] = caps.get(key, True) and v[:1].isupper()
+        if len(variants) == 1:  # most forms
+            caps[fold(variants[0])] = variants[0][:1].isupper()
+        else:
+            for v in variants:
+                key = fold(v)
+                caps[key] = caps.get(key, True) and v[:1].isupper()
         for key, cap in caps.items():
             if key in folded and not explicit:
                 continue
