@@ -147,7 +147,7 @@ _DOC_COLUMNS = list(schemas.Documents.to_schema().columns)
 #: Documents per row group of `documents.parquet` (bounded memory while ingesting).
 ROW_GROUP_DOCUMENTS = 2048
 #: What ingest's output depends on besides the raw files.
-CODE = ("stages/ingest.py", "headers.py", "lexicons/publishers.yaml")
+CODE = ("stages/ingest.py", "headers.py", "lexicon.py", "lexicons/publishers.yaml")
 
 
 def run(raw_dir: Path, stage_dir: Path) -> tuple[int, int]:

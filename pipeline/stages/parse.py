@@ -41,7 +41,13 @@ def parse(documents: pd.DataFrame) -> pd.DataFrame:
 #: Documents parsed at a time (one row group of `sentences.parquet` each).
 BATCH_DOCUMENTS = 2048
 #: What parse's output depends on besides `documents.parquet`.
-CODE = ("stages/parse.py", "sentences.py", "headers.py", "lexicons/abbreviations.yaml")
+CODE = (
+    "stages/parse.py",
+    "sentences.py",
+    "headers.py",
+    "lexicon.py",
+    "lexicons/abbreviations.yaml",
+)
 
 
 def run(stage_dir: Path) -> int:
