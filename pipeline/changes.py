@@ -168,7 +168,7 @@ def diff_folders(
     computed in DuckDB: memory does not grow with the tables."""
     con = duckdb.connect()
     try:
-        con.execute("SET memory_limit = '512MB'")
+        con.execute("SET memory_limit = '256MB'")
         tables = {}
         for name, key in KEYS.items():
             before = None if old is None else old / f"{name}.parquet"

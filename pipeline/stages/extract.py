@@ -373,7 +373,7 @@ KEYS_SCHEMA = pa.schema(
     [pa.field("doc_id", pa.string(), nullable=False), pa.field("key", pa.string(), nullable=False)]
 )
 #: Memory DuckDB may use to sort and aggregate (it spills to the stage folder beyond).
-DUCKDB_MEMORY = "512MB"
+DUCKDB_MEMORY = "256MB"
 
 
 @functools.cache

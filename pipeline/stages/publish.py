@@ -140,7 +140,7 @@ def copy_tables(files: dict[str, Path], folder: Path) -> None:
     in the published order (as the stages write them), else sorted in DuckDB."""
     con = duckdb.connect()
     try:
-        con.execute("SET memory_limit = '512MB'")
+        con.execute("SET memory_limit = '256MB'")
         for name in schemas.TABLES:
             source, target = files[name], folder / f"{name}.parquet"
             if _in_order(con, source, SORT_KEYS[name]):
