@@ -19,7 +19,7 @@ from schemas.types import DATE_PRECISIONS, EVENT_STATUSES, EVENT_TYPES
 
 GOLDEN = Path(__file__).parent / "golden"
 RAW = Path(__file__).parent.parent / "raw"
-SEEDS = Path("/work/shared/gold/seeds.json")
+SEEDS = Path(__file__).parent.parent / "gold" / "seeds.json"  # shipped copy of the gold
 
 
 def _load(name: str) -> list[dict[str, Any]]:
