@@ -179,3 +179,84 @@ def test_kzru_diff_unknown_release_is_a_usage_error(two_releases: tuple[Path, Pa
     proc = run_kzru("diff", "2020.01.01", "latest", "--out", str(out))
     assert proc.returncode == 2
     assert proc.stderr.startswith("kzru: no release '2020.01.01'")
+
+
+def test_diff_of_files_in_duckdb_equals_the_diff_of_frames(tmp_path: Path) -> None:
+    """`diff_folders` (DuckDB on the Parquet files) finds what `diff` of the loaded tables
+    finds: values, lists, nulls, a column only the new release has, a table only one has."""
+    from pipeline.io import read_table, write_table
+
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    old_dir.mkdir()
+    new_dir.mkdir()
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2"],
+            "source_path": ["a.txt", "b.txt"],
+            "published_date": [date(2024, 1, 1), date(2024, 1, 2)],
+            "title": [None, "T"],
+            "dateline": [None, None],
+            "publisher": [None, None],
+            "text": ["x", "y"],
+            "sha256": ["0" * 64, "1" * 64],
+            "n_chars": [1, 1],
+        }
+    )
+    write_table(docs, "documents", old_dir / "documents.parquet")
+    changed = pd.DataFrame(
+        {
+            "doc_id": ["d2", "d3"],
+            "source_path": ["b.txt", "c.txt"],
+            "published_date": [date(2024, 1, 2), date(2024, 1, 3)],
+            "title": [None, None],  # d2's title is gone: changed
+            "dateline": [None, None],
+            "publisher": [None, None],
+            "text": ["y", "z"],
+            "sha256": ["1" * 64, "2" * 64],
+            "n_chars": [1, 1],
+        }
+    )
+    write_table(changed, "documents", new_dir / "documents.parquet")
+    old_rej = pd.DataFrame({"source_path": ["r.txt"], "reason": ["empty"], "detail": [None]})
+    write_table(old_rej, "rejected", old_dir / "rejected.parquet")
+    got = changes.diff_folders(old_dir, new_dir, old_version="a", new_version="b")
+    old_tables = {n: read_table(old_dir / f"{n}.parquet") for n in ("documents", "rejected")}
+    new_tables = {"documents": read_table(new_dir / "documents.parquet")}
+    want = changes.diff(old_tables, new_tables, old_version="a", new_version="b")
+    assert got == want
+    assert got["documents_added"] == ["d3"] and got["documents_removed"] == ["d1"]
+    assert got["tables"]["documents"]["changed"] == ["d2"]
+    assert got["tables"]["rejected"]["removed"] == ["r.txt"]
+    first = changes.diff_folders(None, new_dir, old_version=None, new_version="b")
+    assert first["documents_added"] == ["d2", "d3"]
+
+
+@pytest.mark.slow
+def test_release_files_are_the_stage_files(two_releases: tuple[Path, Path, Path]) -> None:
+    """The stages write the published row order, so publishing copies their bytes."""
+    from pipeline.release import sha256_file
+
+    out, _first, second = two_releases
+    stages = rebuild.stage_dir(out)
+    for name in changes.KEYS:
+        assert sha256_file(second / f"{name}.parquet") == sha256_file(stages / f"{name}.parquet"), (
+            name
+        )
+
+
+@pytest.mark.slow
+def test_nothing_changed_loads_no_table(
+    two_releases: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.stages import publish
+
+    out, _first, second = two_releases
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a table was loaded")
+
+    monkeypatch.setattr(publish, "read_table", refuse)
+    monkeypatch.setattr(changes, "read_table", refuse)
+    monkeypatch.setattr(publish, "copy_tables", refuse)
+    result = publish.run(rebuild.stage_dir(out), out)
+    assert not result.new and result.path == second
