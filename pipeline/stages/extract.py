@@ -7,6 +7,12 @@ The stage streams: documents are read from Parquet in batches, extracted in batc
 executor (`pipeline.executors`: this process, local processes or a Dask cluster; results
 come back in document order) and written by row groups, so memory does not grow with the
 corpus and the tables are the same bytes whichever executor ran.
+
+The fact tables are written in the published row order (`doc_id`, span, id; institutions by
+id), so publish copies their bytes. With a cache, an unchanged stage (documents, sentences,
+extraction code) is skipped, and a changed one extracts only the documents whose cache key
+changed: the rows of the others are taken from the previous tables (`.extract-keys.parquet`
+records each document's key) and merged with the new rows in DuckDB.
 """
 
 from __future__ import annotations

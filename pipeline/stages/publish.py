@@ -8,6 +8,11 @@ A failed or killed build leaves the previous release and `latest` as they were. 
 tables equal those of the latest release, nothing is published. With `keep`, the oldest
 releases beyond that many are removed afterwards, never the one `latest` points to.
 
+No table is loaded: the release's Parquet files are copies of the validated stage files
+(which the stages write in the published order), "nothing changed" compares their sha256
+(from `validation.json`) with those the latest release records, and the changes are computed
+in DuckDB (`changes.diff_folders`).
+
 Crash points (`release.crash_point`, test-only, inert unless `$KZRU_TEST_CRASH_AT` names one):
 `tables`, `duckdb`, `package`, `renamed`, `latest`, and `prune` in `release.prune`.
 """
