@@ -131,10 +131,13 @@ def parse_digits(s: str) -> float | None:
     return None if d is None else float(d)
 
 
-def _decimal_digits(s: str) -> Decimal | None:
+def _clean_digits(s: str) -> str | None:
+    """A digit string in Python's notation: separators dropped, a decimal comma made a point;
+    None when its commas are neither thousands separators nor one decimal comma."""
     t = s.strip()
     for sp in _SPACES:
-        t = t.replace(sp, "")
+        if sp in t:
+            t = t.replace(sp, "")
     if "," in t:
         if _THOUSANDS.fullmatch(t):
             t = t.replace(",", "")
@@ -142,6 +145,13 @@ def _decimal_digits(s: str) -> Decimal | None:
             t = t.replace(",", ".")
         else:
             return None
+    return t
+
+
+def _decimal_digits(s: str) -> Decimal | None:
+    t = _clean_digits(s)
+    if t is None:
+        return None
     try:
         return Decimal(t)
     except InvalidOperation:
@@ -312,17 +322,9 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
 def _digits_float(s: str) -> float | None:
     """`float(_decimal_digits(s) * 1)`, without Decimal when the cleaned string is short
     enough for the product to be exact (then both round the same decimal once)."""
-    t = s.strip()
-    for sp in _SPACES:
-        if sp in t:
-            t = t.replace(sp, "")
-    if "," in t:
-        if _THOUSANDS.fullmatch(t):
-            t = t.replace(",", "")
-        elif t.count(",") == 1 and "." not in t:
-            t = t.replace(",", ".")
-        else:
-            return None
+    t = _clean_digits(s)
+    if t is None:
+        return None
     if len(t) <= 20:
         try:
             return float(t)
