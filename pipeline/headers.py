@@ -1,7 +1,7 @@
 """The head of a raw file: ` date YYYY-MM-DD `, then a title or a dateline, and the text.
 
 Also what can be told of the publisher: a news agency after the dateline (`ASTANA. KAZINFORM`),
-or a line such as `originally published on the website Akorda.kz`.
+or a source line such as `first published by Kremlin.ru`.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _find_publisher(text: str, lead: str) -> str | None:
     after_dateline = lead.split(None, 1)
     if after_dateline and (found := publisher_of(after_dateline[0])):
         return found
-    # A source line near the end (`originally published on the website Akorda.kz`),
+    # A source line near the end (`first published by Kremlin.ru`),
     # then near the start (`published in the Russian newspaper Izvestia`).
     for zone in (text[-600:], text[:600]):
         for m in SOURCE_LINE.finditer(zone):

@@ -5,7 +5,7 @@ How it works, per document:
 1. One compiled regex of trigger phrases (`lexicons/event_triggers.yaml`) finds candidate
    triggers; sentences without one are never looked at again.
 2. Each trigger grows into a quote: the noun phrase or verb phrase that names the event
-   (`paid his first official visit to Russia in March 1994`), by a small grammar of
+   (`paid an official visit to Moscow in May 2019`), by a small grammar of
    determiners, modifiers, light verbs and prepositional attachments. Triggers that need an
    argument (`opened` needs a school, a branch, a plant...) are checked; sentences that speak
    of generic, recurring contacts (`regularly`, `four times`) yield only named events.
@@ -392,7 +392,7 @@ def _right_end(text: str, pos: int, hi: int) -> int:
         prev = tokens[i - 1].group() if i > 0 else ""
         prev2 = tokens[i - 2].group().lower() if i > 1 else ""
         if tok[:1].islower() and prev[:1].isupper() and prev2 in {"in", "at"}:
-            break  # `the World Nomad Games in Astana emphasize ...`: a verb after a place
+            break  # `the Youth Games in Almaty attract ...`: a verb after a place
         if i == 0 and tok[:1].islower() and tok.endswith("ed"):
             break  # `this summit gathered ...`: a past-tense verb right after the noun
         bare += 1
@@ -954,7 +954,7 @@ _COORD = re.compile(r"\s*(?:,\s*)?\band\s+(?:also\s+)?(?:(?:a|an|the|new|one|two
 def _coordinated(
     ctx: _DocCtx, lex: Lexicon, kept: list[_Event], si: int, s_hi: int
 ) -> list[_Event]:
-    """`to open a branch of X in Astana and a representative office of Y in Omsk`: the
+    """`to open a campus of X in Almaty and a liaison office of Y in Kazan`: the
     second founded thing is a second founding."""
     out: list[_Event] = []
     text = ctx.text
