@@ -289,51 +289,6 @@ def extract_all(
     return out
 
 
-class InstitutionAggregator:
-    """`aggregate_institutions`, one mention at a time: memory grows with the number of
-    institutions, not of mentions. Mentions must come in document order."""
-
-    def __init__(self) -> None:
-        self._attrs: dict[str, dict[str, Any]] = {}
-        self._aliases: dict[str, set[str]] = {}
-        self._mentions: dict[str, int] = {}
-        self._documents: dict[str, int] = {}
-        self._last_doc: dict[str, str] = {}
-
-    def add(self, mentions: Iterable[dict[str, Any]]) -> None:
-        for m in mentions:
-            iid = m["institution_id"]
-            attrs = self._attrs.get(iid)
-            if attrs is None:
-                self._attrs[iid] = {a: m.get(a) for a in INSTITUTION_ATTRS}
-                self._aliases[iid] = set()
-                self._mentions[iid] = 0
-                self._documents[iid] = 0
-            else:
-                for a in INSTITUTION_ATTRS:  # like groupby().first(): first non-null value
-                    if attrs[a] is None and m.get(a) is not None:
-                        attrs[a] = m[a]
-            self._aliases[iid].add(m["quote"])
-            self._mentions[iid] += 1
-            if self._last_doc.get(iid) != m["doc_id"]:
-                self._last_doc[iid] = m["doc_id"]
-                self._documents[iid] += 1
-
-    def frame(self) -> pd.DataFrame:
-        columns = list(schemas.Institutions.to_schema().columns)
-        records = [
-            {
-                "institution_id": iid,
-                **self._attrs[iid],
-                "aliases": sorted(self._aliases[iid]),
-                "n_mentions": self._mentions[iid],
-                "n_documents": self._documents[iid],
-            }
-            for iid in sorted(self._attrs)
-        ]
-        return pd.DataFrame(records, columns=columns)
-
-
 def aggregate_institutions(mentions: pd.DataFrame) -> pd.DataFrame:
     """One row per institution: attributes, every surface form seen, mention counts."""
     columns = list(schemas.Institutions.to_schema().columns)
