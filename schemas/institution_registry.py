@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,21 +17,6 @@ from schemas.types import INSTITUTION_KINDS, ISO3_PATTERN
 
 #: Registry ids: the published id pattern without `:`, which marks discovered ids (`d:...`).
 REGISTRY_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
-
-Kind = Literal[
-    "intergovernmental",
-    "government",
-    "legislature",
-    "university",
-    "school",
-    "museum",
-    "theatre",
-    "company",
-    "media",
-    "infrastructure",
-    "other",
-]
-assert set(Kind.__args__) == set(INSTITUTION_KINDS)  # type: ignore[attr-defined]
 
 
 def _clean(forms: list[str], what: str) -> list[str]:
@@ -81,10 +65,17 @@ class RegistryRecord(BaseModel):
         description="The national names also match alone (`the Foreign Ministry`), resolved "
         "per document to the country the document is about or published in.",
     )
-    kind: Kind
+    kind: str
     country: str | None = Field(default=None, pattern=ISO3_PATTERN)
     wikidata: str | None = Field(default=None, pattern=r"^Q\d+$")
     parent: str | None = Field(default=None, pattern=REGISTRY_ID_PATTERN)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in INSTITUTION_KINDS:
+            raise ValueError(f"kind {v!r}: one of {', '.join(INSTITUTION_KINDS)}")
+        return v
 
     @field_validator("acronyms")
     @classmethod
