@@ -100,14 +100,7 @@ def diff(
         else:
             d = diff_tables(before, after, key)
         tables[name] = {"counts": {k: len(d[k]) for k in KINDS}, **d}
-    docs = tables["documents"]
-    return {
-        "from_version": old_version,
-        "to_version": new_version,
-        "documents_added": docs["added"],
-        "documents_removed": docs["removed"],
-        "tables": tables,
-    }
+    return _changes(tables, old_version, new_version)
 
 
 def diff_releases(old: Path, new: Path) -> dict[str, Any]:
@@ -182,6 +175,11 @@ def diff_folders(
             tables[name] = {"counts": {k: len(d[k]) for k in KINDS}, **d}
     finally:
         con.close()
+    return _changes(tables, old_version, new_version)
+
+
+def _changes(tables: dict[str, Any], old_version: str | None, new_version: str) -> dict[str, Any]:
+    """The `changes.json` document from the per-table diffs."""
     docs = tables["documents"]
     return {
         "from_version": old_version,

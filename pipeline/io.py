@@ -98,14 +98,18 @@ def rows_to_arrow(rows: Sequence[Mapping[str, Any]], table: str) -> pa.Table:
         missing = [n for n in schema.names if n not in rows[0]]
         if missing:
             raise ValueError(f"table {table}: missing columns {missing}")
-    arrow = pa.Table.from_pylist(list(rows), schema=schema)
-    for i, field in enumerate(schema):
-        if pa.types.is_floating(field.type) and len(arrow):
-            column = arrow.column(i)
+    return nan_to_null(pa.Table.from_pylist(list(rows), schema=schema))
+
+
+def nan_to_null(table: pa.Table) -> pa.Table:
+    """Float NaN (pandas' missing value) as a real null, so Parquet and DuckDB see null."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_floating(field.type) and len(table):
+            column = table.column(i)
             if pc.any(pc.is_nan(column)).as_py():
                 fixed = pc.if_else(pc.is_nan(column), pa.scalar(None, field.type), column)
-                arrow = arrow.set_column(i, field, fixed)
-    return arrow
+                table = table.set_column(i, field, fixed)
+    return table
 
 
 class TableWriter:

@@ -31,7 +31,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
@@ -41,7 +40,13 @@ from pipeline.document import Document
 from pipeline.executors import BATCH_SIZE, batched, map_batches
 from pipeline.extractors import EXTRACTORS, versions
 from pipeline.ids import fact_id
-from pipeline.io import StageManifest, atomic_path, stat_fingerprint, table_schema
+from pipeline.io import (
+    StageManifest,
+    atomic_path,
+    nan_to_null,
+    stat_fingerprint,
+    table_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -366,23 +371,13 @@ class _RowWriter:
 
     def flush(self) -> None:
         batch = _with_nulls(self._buffer, self.schema.names)
-        self._writer.write_table(_nan_to_null(pa.Table.from_pylist(batch, schema=self.schema)))
+        self._writer.write_table(nan_to_null(pa.Table.from_pylist(batch, schema=self.schema)))
         self._buffer = []
 
     def close(self) -> None:
         if self._buffer or self.rows == 0:
             self.flush()
         self._writer.close()
-
-
-def _nan_to_null(table: pa.Table) -> pa.Table:
-    for i, field in enumerate(table.schema):
-        if pa.types.is_floating(field.type) and len(table):
-            column = table.column(i)
-            if pc.any(pc.is_nan(column)).as_py():
-                fixed = pc.if_else(pc.is_nan(column), pa.scalar(None, field.type), column)
-                table = table.set_column(i, field, fixed)
-    return table
 
 
 def sql_path(path: Path) -> str:
