@@ -23,7 +23,3 @@ class Document:
     dateline: str | None = None
     publisher: str | None = None
     source_path: str = ""
-
-    def sentence_spans(self) -> tuple[tuple[int, int], ...]:
-        """Sentence spans, or the whole text as one span when parse has not run."""
-        return self.sentences or ((0, len(self.text)),)

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import import_module
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -33,6 +32,7 @@ from pipeline.geo import country_iso3
 from pipeline.lexicon import load as _load_lexicon
 from pipeline.numbers import Number, find_numbers
 from pipeline.numbers import lexicon as number_lexicon
+from pipeline.sentences import split as split_sentences
 from pipeline.timex import find_timexes
 
 NAME = "statistics"
@@ -413,13 +413,7 @@ class _Cand:
 
 
 def _sentences(doc: Document, body_start: int) -> list[tuple[int, int]]:
-    spans = list(doc.sentences)
-    if not spans:
-        try:
-            split = import_module("pipeline.sentences").split
-            spans = split(doc.text, body_start)
-        except (ImportError, AttributeError):  # pragma: no cover
-            spans = [(body_start, len(doc.text))]
+    spans = list(doc.sentences) or split_sentences(doc.text, body_start)
     return [(max(a, body_start), b) for a, b in spans if b > body_start]
 
 
