@@ -19,7 +19,6 @@ Crash points (`release.crash_point`, test-only, inert unless `$KZRU_TEST_CRASH_A
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -440,11 +439,9 @@ def score(folder: Path, gold: Path) -> dict[str, Any]:
 
 
 def _write_page(folder: Path, quality: dict[str, Any] | None) -> None:
-    """The release's index.html, where the site module is available."""
-    try:
-        site = importlib.import_module("pipeline.site")
-    except ModuleNotFoundError:  # pragma: no cover - until the site module lands
-        return
+    """The release's index.html (imported here: matplotlib is only needed to publish)."""
+    from pipeline import site
+
     site.write_index(folder, quality=quality)
 
 
