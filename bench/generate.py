@@ -298,8 +298,11 @@ class _Filler:
         return SLOT.sub(lambda m: self.value(m[1], m[2] == "2"), template)
 
 
-def compose(seed: int, index: int, vocab: Vocabulary | None = None) -> str:
-    """The text of document `index` of the corpus of `seed`: header, lead, paragraphs."""
+def compose(seed: int, index: int, vocab: Vocabulary | None = None, *, dense: bool = False) -> str:
+    """The text of document `index` of the corpus of `seed`: header, lead, paragraphs.
+
+    A paragraph mixes fact sentences of one theme with prose (`composition` in
+    templates.yaml); `dense=True` gives paragraphs of fact sentences only (a stress corpus)."""
     vocab = vocab or vocabulary()
     rng = random.Random(f"kzru-bench:{seed}:{index}")
     published = FIRST_DAY + timedelta(days=rng.randrange(N_DAYS))
@@ -313,9 +316,15 @@ def compose(seed: int, index: int, vocab: Vocabulary | None = None) -> str:
         first = fill(rng.choice(t["headlines"]))
         paragraphs = [lead]
     themes = list(t["paragraphs"])
-    for _ in range(rng.randint(4, 14)):
+    mix = t["composition"]
+    for _ in range(rng.randint(*mix["paragraphs"])):
         theme = t["paragraphs"][rng.choice(themes)]
-        picked = rng.sample(theme, min(len(theme), rng.randint(2, 6)))
+        if dense:
+            picked = rng.sample(theme, min(len(theme), rng.randint(2, 6)))
+        else:
+            picked = rng.sample(theme, min(len(theme), rng.randint(*mix["facts"])))
+            picked += rng.sample(t["prose"], rng.randint(*mix["prose"]))
+            rng.shuffle(picked)
         sentences = [fill(template) for template in picked]
         paragraphs.append(" ".join(sentences))
     if rng.random() < 0.6:
@@ -329,13 +338,15 @@ def file_name(index: int, data: bytes) -> str:
     return f"{index:06d}_{hashlib.sha256(data).hexdigest()[:16]}.txt"
 
 
-def generate(out_dir: Path, n: int, *, seed: int = 0, start: int = 0) -> list[Path]:
+def generate(
+    out_dir: Path, n: int, *, seed: int = 0, start: int = 0, dense: bool = False
+) -> list[Path]:
     """Write documents `start .. start + n - 1` of the corpus of `seed` to `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = vocabulary()
     paths = []
     for i in range(start, start + n):
-        data = compose(seed, i, vocab).encode("utf-8")
+        data = compose(seed, i, vocab, dense=dense).encode("utf-8")
         path = out_dir / file_name(i, data)
         path.write_bytes(data)
         paths.append(path)
@@ -348,8 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder to write the files to")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--start", type=int, default=0, help="index of the first document")
+    parser.add_argument(
+        "--dense", action="store_true", help="fact sentences only (a stress corpus, no prose)"
+    )
     args = parser.parse_args(argv)
-    paths = generate(Path(args.out), args.n, seed=args.seed, start=args.start)
+    paths = generate(Path(args.out), args.n, seed=args.seed, start=args.start, dense=args.dense)
     size = sum(p.stat().st_size for p in paths)
     print(f"{len(paths)} documents, {size / 1e6:.1f} MB in {args.out}")
     return 0

@@ -113,7 +113,7 @@ def table_hashes(out: Path) -> dict[str, str]:
     return {t: hashlib.sha256((release / f"{t}.parquet").read_bytes()).hexdigest() for t in TABLES}
 
 
-def corpus_stats(raw: Path) -> dict[str, float]:
+def corpus_stats(raw: Path) -> dict[str, int]:
     files = sorted(raw.glob("*.txt"))
     data = [f.read_bytes() for f in files]
     return {
@@ -121,6 +121,16 @@ def corpus_stats(raw: Path) -> dict[str, float]:
         "bytes": sum(map(len, data)),
         "words": sum(len(d.decode("utf-8").split()) for d in data),
     }
+
+
+#: The fact tables whose density (rows per 1,000 words) tells how article-like a corpus is.
+DENSITY_TABLES = ("statistics", "events", "institution_mentions")
+
+
+def density(rows: dict[str, int], words: int) -> dict[str, float]:
+    """Rows per 1,000 words of the fact tables: the synthetic corpus should be as dense in
+    facts as real articles, since the extractors' cost grows with the facts they find."""
+    return {t: round(1000 * rows[t] / words, 1) for t in DENSITY_TABLES}
 
 
 def row_counts(out: Path) -> dict[str, int]:
@@ -153,7 +163,7 @@ def query_latency(out: Path, repeat: int = 5) -> list[dict[str, Any]]:
     import duckdb
 
     db = (out / "latest").resolve() / "kzru.duckdb"
-    results = []
+    results: list[dict[str, Any]] = []
     con = duckdb.connect(str(db), read_only=True)
     try:
         for name, sql in readme_queries():
@@ -267,7 +277,13 @@ def bench(
     full["mb_per_s"] = round(mb / full["wall_s"], 3)
     result["full_build"] = full
     result["rows"] = row_counts(out1)
+    result["density"] = density(result["rows"], words)
     hashes = table_hashes(out1)
+
+    print("bench: fact density of the real texts of raw/ (reference)", flush=True)
+    out_seeds = work / "out_seeds"
+    build(REPO / "raw", out_seeds, log)
+    result["density_raw"] = density(row_counts(out_seeds), corpus_stats(REPO / "raw")["words"])
 
     print("bench: no-op rebuild", flush=True)
     result["noop_rebuild"] = build(raw, out1, log)
@@ -297,11 +313,24 @@ def bench(
     out_small = work / "out_small"
     tenth = build(small, out_small, log)
     result["tenth_build"] = {"documents": max(1, n // 10), **tenth}
+
+    print(f"bench: dense stress corpus of N/10 = {n // 10} documents (no prose)", flush=True)
+    dense_raw = work / "raw_dense"
+    generate(dense_raw, max(1, n // 10), seed=seed, dense=True)
+    dense_words = corpus_stats(dense_raw)["words"]
+    dense: dict[str, Any] = dict(build(dense_raw, work / "out_dense", log))
+    dense["words"] = dense_words
+    dense["words_per_s"] = round(dense_words / dense["wall_s"])
+    dense["words_per_cpu_s"] = round(dense_words / dense["cpu_s"])
+    dense["density"] = density(row_counts(work / "out_dense"), dense_words)
+    result["dense_tenth_build"] = dense
     if dask:
         print("bench: N/10 with the Dask executor (local cluster)", flush=True)
         out_dask = work / "out_dask"
         try:
-            dsk = build(small, out_dask, log, "--executor", "dask", "--workers", str(workers))
+            dsk: dict[str, Any] = dict(
+                build(small, out_dask, log, "--executor", "dask", "--workers", str(workers))
+            )
             dsk["identical_tables"] = table_hashes(out_dask) == table_hashes(out_small)
         except RuntimeError as err:
             dsk = {"error": str(err)}
@@ -354,6 +383,12 @@ def markdown(r: dict[str, Any]) -> str:
         f"Corpus: {c['documents']:,} synthetic documents (seed {r['seed']}), "
         f"{c['words']:,} words, {c['bytes'] / 1e6:.1f} MB.",
         "",
+        "Fact density (rows per 1,000 words): "
+        + _density_text(r["density"])
+        + "; the real texts of raw/: "
+        + _density_text(r["density_raw"])
+        + ".",
+        "",
         "| measure | value |",
         "|---|---|",
         f"| full build, 1 process (wall) | {f['wall_s']:.1f} s |",
@@ -367,6 +402,12 @@ def markdown(r: dict[str, Any]) -> str:
         f"| incremental rebuild (+1 document) | {r['incremental_rebuild']['wall_s']:.2f} s "
         f"({r['incremental_rebuild']['share_of_full']:.1%} of the full build) |",
     ]
+    if "dense_tenth_build" in r:
+        d = r["dense_tenth_build"]
+        lines.append(
+            f"| dense stress corpus, N/10 ({_density_text(d['density'])} per 1,000 words) | "
+            f"{d['words_per_s']:,} words/s ({d['words_per_cpu_s']:,} per CPU second) |"
+        )
     if "parallel_build" in r:
         p = r["parallel_build"]
         lines.append(
@@ -396,6 +437,10 @@ def markdown(r: dict[str, Any]) -> str:
     for key, g in r["goals"].items():
         lines.append(f"| {key} | {g['target']} | {g['measured']} | {g['met']} |")
     return "\n".join(lines) + "\n"
+
+
+def _density_text(d: dict[str, float]) -> str:
+    return ", ".join(f"{table} {value}" for table, value in d.items())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,3 +104,21 @@ def test_no_seven_word_run_of_the_real_texts(gen: ModuleType) -> None:
     templates = (REPO / "bench" / "templates.yaml").read_text("utf-8")
     assert not generated & real
     assert not runs(templates) & real
+
+
+def test_article_corpus_mixes_prose_and_the_dense_one_does_not(gen: ModuleType) -> None:
+    """The default corpus has the fact density of real articles: its paragraphs carry prose
+    sentences; `dense=True` keeps fact sentences only, several times denser in figures."""
+    prose_openings = [p.split("{")[0].strip()[:30] for p in gen.vocabulary().templates["prose"]]
+    prose_openings = [o for o in prose_openings if len(o) >= 15]
+    number = re.compile(r"\d")
+
+    def density(texts: list[str]) -> float:
+        words = [w for t in texts for w in t.split()]
+        return sum(bool(number.search(w)) for w in words) / len(words)
+
+    article = [gen.compose(0, i) for i in range(60)]
+    dense = [gen.compose(0, i, dense=True) for i in range(60)]
+    assert sum(any(o in t for o in prose_openings) for t in article) >= 55
+    assert not any(o in t for o in prose_openings for t in dense)
+    assert density(dense) > 2 * density(article)
