@@ -406,11 +406,62 @@ def _first_words_of_tree(items: list[Any], c: Any) -> set[str] | None:
     return None
 
 
+_BLANKS = " \t\u00a0"  # the characters of `_S`
+_DASHES = "-–—‐‑‒−"  # the dashes of `_DASH`
+_ORD_SUFFIX = "snrt"  # first letters of st, nd, rd, th
+#: Characters after a digit run that some rule can go on with; any other is keyed "".
+_DIGIT_NEXT = frozenset(_BLANKS + _DASHES + "./,'’" + _ORD_SUFFIX + "mqh")
+_DIGIT_RUN_MAX = 5  # digit runs of 5 or more digits share one key
+
+
+def _digit_rule_may_match(rule: str, size: int, ch: str) -> bool:
+    r"""False only when rule `rule` cannot match at a position where a run of `size` digits
+    (`\d+`; `_DIGIT_RUN_MAX` = that many or more) is followed by the character `ch`
+    ("" = the end of the text or a character outside `_DIGIT_NEXT`).
+
+    Read off the rules' patterns in `_grammar` (their optional word prefixes cannot match at
+    a digit): `_YEAR` is exactly 4 digits, `_DAY` at most 2 (then a suffix, a blank or a
+    dash), `num` at most 3 (then a blank). A rule not listed here may match anywhere."""
+    blank = ch != "" and ch in _BLANKS
+    if rule == "iso":
+        return size == 4 and ch == "-"
+    if rule == "dotted":
+        return size <= 2 and ch in (".", "/")
+    if rule == "day_range_dmy":
+        return size <= 2 and ch != "" and ch in _ORD_SUFFIX + _BLANKS + _DASHES
+    if rule in ("date_dmy", "date_dm", "century"):
+        return size <= 2 and ch != "" and ch in _ORD_SUFFIX + (_BLANKS if rule != "century" else "")
+    if rule == "n_months_code":
+        return size <= 2 and ch == "m"
+    if rule == "quarter_words":
+        return size == 1 and ch != "" and ch in _ORD_SUFFIX
+    if rule == "quarter_code":
+        return size == 4 or (size == 1 and ch in ("q", "h"))
+    if rule == "decade":
+        return size == 4 and ch in ("'", "’", "s")
+    if rule == "decade_short":
+        return False  # starts with an apostrophe or a word
+    if rule == "ago":
+        return size <= 3 and blank
+    if rule == "year_range":
+        return size == 4 and (blank or ch == "/" or (ch != "" and ch in _DASHES))
+    if rule == "set":
+        return blank
+    if rule == "duration_adj":
+        return blank or ch in ("-", "‑", ".", ",")
+    if rule == "duration":
+        return blank or ch in (".", ",")
+    if rule == "year":
+        return size == 4
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     anchors: re.Pattern[str]
     back: re.Pattern[str]
     dispatch: dict[str, tuple[re.Pattern[str], tuple[str, ...]]]
+    digit_dispatch: dict[tuple[int, str], tuple[re.Pattern[str], tuple[str, ...]] | None]
     singles: dict[str, re.Pattern[str]]
     months: dict[str, int]
     weekdays: dict[str, int]
@@ -742,11 +793,34 @@ def _grammar() -> _Grammar:
                 tuple(names[i] for i in idx),
             )
 
+    # At a digit the rules of dispatch[""] are narrowed further by the length of the digit
+    # run and the character after it (see `_digit_rule_may_match`).
+    digit_dispatch: dict[tuple[int, str], tuple[re.Pattern[str], tuple[str, ...]] | None] = {}
+    by_subset: dict[tuple[int, ...], tuple[re.Pattern[str], tuple[str, ...]]] = {}
+    digit_entry = dispatch.get("", dispatch.get("*"))
+    digit_names = digit_entry[1] if digit_entry is not None else ()
+    for size in range(1, _DIGIT_RUN_MAX + 1):
+        for ch in (*_DIGIT_NEXT, ""):
+            sub = tuple(
+                i for i in range(len(names))
+                if names[i] in digit_names and _digit_rule_may_match(names[i], size, ch)
+            )  # fmt: skip
+            if not sub:
+                digit_dispatch[(size, ch)] = None
+                continue
+            if sub not in by_subset:
+                by_subset[sub] = (
+                    re.compile("|".join(parts[i] for i in sub)),
+                    tuple(names[i] for i in sub),
+                )
+            digit_dispatch[(size, ch)] = by_subset[sub]
+
     sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
     return _Grammar(
         anchors=anchor_rx,
         back=back_rx,
         dispatch=dispatch,
+        digit_dispatch=digit_dispatch,
         singles=singles,
         months={k: v for k, v in month_map.items()},
         weekdays=weekdays,
@@ -1668,13 +1742,23 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
 _LOOKBACK = 60  # characters before an anchor where an expression may begin
 _WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9'’]")
 _FIRST_WORD = re.compile(r"[a-z]+")
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> list[Timex] | None:
     """The expression starting at `p`: the first rule (in priority order) that matches there
     and whose resolver accepts the match (a list of months gives one expression a month)."""
     w = _FIRST_WORD.match(low, p)
-    entry = g.dispatch.get(w.group() if w is not None else "", g.dispatch.get("*"))
+    if w is not None:
+        entry = g.dispatch.get(w.group(), g.dispatch.get("*"))
+    else:
+        d = _DIGIT_RUN.match(low, p)
+        if d is None:
+            entry = g.dispatch.get("", g.dispatch.get("*"))
+        else:
+            e = d.end()
+            ch = low[e : e + 1]
+            entry = g.digit_dispatch[(min(e - p, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")]
     if entry is None:
         return None
     rx, names = entry

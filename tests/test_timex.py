@@ -146,3 +146,60 @@ def test_never_raises_on_arbitrary_text(text: str, ref: date, prefer: str) -> No
 )
 def test_invariants_on_time_like_text(text: str, ref: date, prefer: str) -> None:
     _check(text, ref, prefer)
+
+
+_DIGIT_TEXTS = [
+    "2024-05-17", "17.05.2024", "5/7/2023", "3-5 March", "12 to 14 May 2024", "17 May 2024",
+    "the 1st of May", "9m 2023", "1st quarter", "2q 2024", "2024 q3", "2024/25", "2020-2024",
+    "1990s", "1990’s", "21st century", "5 years ago", "3 times a year", "10-year plan",
+    "5.5 years", "3,5 months", "12 months", "2023 was", "in 2023", "15% in 2020", "1h 2024",
+    "4 ‑year", "31 march", "7 days", "100 years", "12345 days", "2 nd century", "4th",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", _DIGIT_TEXTS)
+def test_digit_gate_never_hides_a_rule(text: str) -> None:
+    """`_digit_rule_may_match` is a necessary condition: every rule that matches at a digit
+    (of the lower-cased text) is let through by the gate."""
+    from pipeline import timex
+
+    g = timex._grammar()
+    low = text.lower()
+    for p in range(len(low)):
+        run = timex._DIGIT_RUN.match(low, p)
+        if run is None:
+            continue
+        ch = low[run.end() : run.end() + 1]
+        size = min(run.end() - p, timex._DIGIT_RUN_MAX)
+        for name in g.dispatch[""][1]:
+            if g.singles[name].match(low, p) is not None:
+                assert timex._digit_rule_may_match(name, size, ch), (name, text, p)
+
+
+@given(st.text(alphabet="0123456789 -–./,'’snrtdhmqayeoc\u00a0", max_size=24))
+@settings(max_examples=300, deadline=None)
+def test_digit_gate_on_arbitrary_digit_text(text: str) -> None:
+    from pipeline import timex
+
+    g = timex._grammar()
+    for p in range(len(text)):
+        run = timex._DIGIT_RUN.match(text, p)
+        if run is None:
+            continue
+        ch = text[run.end() : run.end() + 1]
+        size = min(run.end() - p, timex._DIGIT_RUN_MAX)
+        for name in g.dispatch[""][1]:
+            if g.singles[name].match(text, p) is not None:
+                assert timex._digit_rule_may_match(name, size, ch), (name, text, p)
+
+
+def test_digit_dispatch_examples() -> None:
+    from pipeline import timex
+
+    assert timex._digit_rule_may_match("year", 4, " ")
+    assert not timex._digit_rule_may_match("year", 3, " ")
+    assert not timex._digit_rule_may_match("date_dm", 3, " ")
+    assert timex._digit_rule_may_match("duration", 5, ".")
+    assert not timex._digit_rule_may_match("duration", 2, "%")
+    assert timex._digit_rule_may_match("some_new_rule", 1, "")
+    assert find_timexes("for 12345 days", date(2024, 5, 1))[0].kind == "duration"
