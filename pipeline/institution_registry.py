@@ -7,8 +7,9 @@ its country's names); `_config.yaml` adds spelling variants and the templates of
 combinations; `not_institutions.yaml` adds blockers (names that contain an institution's name
 but are something else).
 
-All surface forms go into two Aho–Corasick automata (`pyahocorasick`): one over the lower-cased
-text for names, one over the text as written for acronyms and exact names. Matching time is
+All surface forms go into two Aho–Corasick automata (`ahocorasick_rs`): one over the lower-cased
+text for names, one over the text as written for acronyms, exact names and short names that
+need a capital. Matching time is
 linear in the text and does not grow with the number of names.
 """
 
@@ -18,9 +19,9 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-import ahocorasick
+import ahocorasick_rs
 
 from pipeline import lexicon
 from schemas.institution_registry import (
@@ -162,19 +163,73 @@ def _in_caps_run(text: str, s: int, e: int) -> bool:
 #: What `Matcher.find` matches in, and the automata's matches when already found (the
 #: extractor finds them in one pass with other words): `(normalise(text), case-folded text,
 #: folded-form matches in the latter, exact-form matches in the former)`; matches are
-#: `(end - 1, form)` in the order an Aho–Corasick automaton yields them.
+#: `(end - 1, form)` in the order one Aho–Corasick automaton of all folded forms (and one of
+#: all exact forms) yields them: by end, the longest first at the same end.
 Found = tuple[str, str, Iterable[tuple[int, "Form"]], Iterable[tuple[int, "Form"]]]
+
+#: A folded form this short that must begin with a capital (`rt`, `eni`, `mfa`) is matched as
+#: written (`RT`, `Rt`, `ENI`, ...) rather than case-folded: as a folded form it is mostly
+#: found inside words (`report`), every one a match to drop.
+CASED_MAX = 4
+#: Characters other than `c` and `c.upper()` whose `lower()` is the ASCII letter `c` (`str.
+#: lower` maps no other non-ASCII character to an ASCII one; a test checks every character).
+LOWER_PREIMAGES: dict[str, str] = {"k": "\u212a"}
+#: A key of the case-sensitive automaton: `(length, folded form or None, exact form or None)`.
+CasedValue = tuple[int, "Form | None", "Form | None"]
+
+
+def cased_variants(key: str) -> list[str]:
+    """Every string of `normalise`d text whose case-folding is `key` (ASCII) and that begins
+    with a capital: the only places where a folded form that needs a capital can match."""
+    options: list[str] = []
+    for i, c in enumerate(key):
+        if "a" <= c <= "z":
+            up = c.upper() + LOWER_PREIMAGES.get(c, "")
+            options.append(up if i == 0 else c + up)
+        elif i == 0:
+            return []  # `text[s].isupper()` never holds: the form never matches
+        else:
+            options.append(c)
+    return ["".join(p) for p in itertools.product(*options)]
+
+
+def order_key(match: tuple[int, Form]) -> tuple[int, int]:
+    """The order an Aho–Corasick automaton yields matches in: by end, the longest first."""
+    return match[0], -match[1].length
 
 
 class Matcher:
-    """All registry forms in two Aho–Corasick automata (case-folded names; exact acronyms)."""
+    """All registry forms in two Aho–Corasick automata: case-folded names over the case-folded
+    text; exact acronyms and names, and short folded forms that need a capital (`CASED_MAX`,
+    as their capitalised spellings), over the text as written (normalised)."""
 
     def __init__(self, folded: dict[str, Form], exact: dict[str, Form]) -> None:
-        self._folded = _automaton(folded)
-        self._exact = _automaton(exact)
         self.folded_forms: dict[str, Form] = folded  # folded name -> form
         self.exact_forms: dict[str, Form] = exact  # normalised acronym or exact name -> form
         self.size = len(folded) + len(exact)
+        long: dict[str, Form] = {}
+        cased: dict[str, list[Form | None]] = {}
+        for key, form in folded.items():
+            if form.cap and len(key) <= CASED_MAX and key.isascii():
+                for v in cased_variants(key):
+                    cased.setdefault(v, [None, None])[0] = form
+            else:
+                long[key] = form
+        for key, form in exact.items():
+            cased.setdefault(key, [None, None])[1] = form
+        #: long folded name -> form, matched in the case-folded text
+        self.long_forms: dict[str, Form] = long
+        #: word -> `(length, folded form, exact form)`, matched in the normalised text
+        self.cased_forms: dict[str, CasedValue] = {
+            k: (len(k), f, e) for k, (f, e) in sorted(cased.items())
+        }
+        self._folded = Automaton.of(long)
+        self._cased = Automaton.of(self.cased_forms)
+
+    @property
+    def folded_automaton(self) -> Automaton[Form] | None:
+        """The automaton of `long_forms` (None when there are none)."""
+        return self._folded
 
     @staticmethod
     def haystacks(text: str) -> tuple[str, str]:
@@ -186,15 +241,28 @@ class Matcher:
             hay = fold(text)
         return norm, hay
 
+    def scan(self, text: str) -> Found:
+        """The automata's matches in `text`, as `find` takes them."""
+        norm, hay = self.haystacks(text)
+        folded: list[tuple[int, Form]] = []
+        if self._folded is not None:
+            folded = self._folded.at_word_start(hay)
+        exact: list[tuple[int, Form]] = []
+        if self._cased is not None:
+            extra: list[tuple[int, Form]] = []
+            for last, (_n, f, e) in self._cased.matches(norm):
+                if f is not None:
+                    extra.append((last, f))
+                if e is not None:
+                    exact.append((last, e))
+            if extra:
+                folded = sorted(folded + extra, key=order_key)
+        return norm, hay, folded, exact
+
     def find(self, text: str, found: Found | None = None) -> list[Hit]:
         """Every match in `text` that stands as whole words (overlaps included)."""
         hits: list[Hit] = []
-        if found is None:
-            norm, hay = self.haystacks(text)
-            folded = self._folded.iter(hay) if self._folded is not None else ()
-            exact = self._exact.iter(norm) if self._exact is not None else ()
-        else:
-            norm, hay, folded, exact = found
+        norm, hay, folded, exact = self.scan(text) if found is None else found
         for end, form in folded:
             s, e = end + 1 - form.length, end + 1
             if s > 0 and hay[s - 1].isalnum():
@@ -214,14 +282,51 @@ class Matcher:
         return hits
 
 
-def _automaton(forms: dict[str, Form]) -> Any:
-    if not forms:
-        return None
-    a = ahocorasick.Automaton()
-    for key, form in forms.items():
-        a.add_word(key, form)
-    a.make_automaton()
-    return a
+V = TypeVar("V")
+
+
+class Automaton(Generic[V]):
+    """An Aho–Corasick automaton (`ahocorasick_rs`: a DFA, its time linear in the text) over
+    keys with values: matches as `(end - 1, value)`, by end, the longest first at one end."""
+
+    def __init__(self, forms: dict[str, V]) -> None:
+        self.keys = list(forms)
+        self.values = list(forms.values())
+        self._ac = ahocorasick_rs.AhoCorasick(
+            self.keys,
+            matchkind=ahocorasick_rs.MatchKind.Standard,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
+
+    @classmethod
+    def of(cls, forms: dict[str, V]) -> Automaton[V] | None:
+        return cls(forms) if forms else None
+
+    def matches(self, text: str) -> list[tuple[int, V]]:
+        """Every match (overlaps included)."""
+        values = self.values
+        found = [(e - 1, s, values[i]) for i, s, e in self._find(text, overlapping=True)]
+        found.sort(key=_end_then_longest)
+        return [(last, v) for last, _s, v in found]
+
+    def at_word_start(self, text: str) -> list[tuple[int, V]]:
+        """The matches that do not begin inside a word (after a letter or digit)."""
+        values = self.values
+        found = [
+            (e - 1, s, values[i])
+            for i, s, e in self._find(text, overlapping=True)
+            if s == 0 or not text[s - 1].isalnum()
+        ]
+        found.sort(key=_end_then_longest)
+        return [(last, v) for last, _s, v in found]
+
+    @property
+    def _find(self) -> Any:
+        return self._ac.find_matches_as_indexes
+
+
+def _end_then_longest(m: tuple[int, int, Any]) -> tuple[int, int]:
+    return m[0], m[1]
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -13,7 +13,12 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.institution_registry import (
+    LOWER_PREIMAGES,
+    Automaton,
+    Form,
+    Matcher,
     build_registry,
+    cased_variants,
     load_config,
     load_not_institutions,
     load_records,
@@ -225,3 +230,42 @@ def test_matching_is_unchanged_by_ten_thousand_more_names() -> None:
         )
     hits = big.matcher.find("Shares of Synthetic Holding Number 9999 Group rose.")
     assert [(h.start, h.end) for h in hits] == [(10, 45)]
+
+
+def test_lower_preimages_are_every_non_ascii_character_lowered_to_ascii() -> None:
+    """`cased_variants` relies on it: the case-folded text holds an ASCII letter only where
+    the text holds that letter, its capital or one of these."""
+    found: dict[str, str] = {}
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        low = ch.lower()
+        if not ch.isascii() and len(low) == 1 and low.isascii():
+            found[low] = found.get(low, "") + ch
+    assert found == LOWER_PREIMAGES
+
+
+def test_cased_variants_are_the_capitalised_spellings_of_a_folded_key() -> None:
+    assert cased_variants("rt") == ["Rt", "RT"]
+    assert sorted(cased_variants("g7")) == ["G7"]
+    assert sorted(cased_variants("ok")) == ["OK", "Ok", "O\u212a"]
+    assert cased_variants("7g") == []  # begins with no capital: never matched
+
+
+def test_automaton_yields_matches_by_end_longest_first() -> None:
+    a = Automaton({"ab": 1, "b": 2, "xab": 3})
+    assert a.matches("xab xab") == [(2, 3), (2, 1), (2, 2), (6, 3), (6, 1), (6, 2)]
+    assert a.at_word_start("xab ab") == [(2, 3), (5, 1)]
+
+
+def test_short_capitalised_names_are_matched_as_written() -> None:
+    """A folded form of a few letters that needs a capital (`ENI`) is looked for in its
+    capitalised spellings only: never inside a word, found as `Eni` or `ENI`, not `eni`."""
+    form = Form(3, 0, "registry", cap=True)
+    m = Matcher({"eni": form, "gazprom neft": Form(12, 1, "registry")}, {})
+    assert "eni" not in m.long_forms and "gazprom neft" in m.long_forms
+    assert set(m.cased_forms) == {"Eni", "ENi", "EnI", "ENI"}
+    text = "Eni and ENI, not eni or Venice; Gazprom Neft and gazprom neft."
+    assert [(h.start, h.end) for h in m.find(text)] == [(0, 3), (8, 11), (32, 44), (49, 61)]
+    norm, hay, folded, exact = m.scan(text)
+    assert (norm, hay, exact) == (text, text.lower(), [])
+    assert [last for last, _ in folded] == [2, 10, 43, 60]

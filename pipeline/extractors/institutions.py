@@ -25,8 +25,6 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-import ahocorasick
-
 from pipeline.document import Document
 from pipeline.extractors.rows import InstitutionMentionRow
 from pipeline.geo import country_iso3
@@ -40,12 +38,14 @@ from pipeline.institution_discovery import (
 )
 from pipeline.institution_registry import (
     NORMALISED,
+    Automaton,
     Form,
     Found,
     Hit,
     Institution,
     Matcher,
     Registry,
+    order_key,
     registry,
 )
 
@@ -126,102 +126,78 @@ def _cut_at_crossing(text: str, c: Candidate, names: list[Hit]) -> Candidate | N
     return c
 
 
-#: The case-sensitive words of the one-pass scan under one case-folded key: `(word, registry
-#: exact form, head word length, cue roles)`.
-_Variant = tuple[str, Form | None, int, frozenset[str] | None]
-#: A key of the one-pass scan with case-sensitive words: `(length, registry folded form or
-#: None, the words)`; a key without them has its registry folded form as value.
-_ScanValue = tuple[int, Form | None, tuple[_Variant, ...]]
+#: A word of the case-sensitive scan: `(length, registry folded form, registry exact form,
+#: head word length, cue roles, the word)`.
+_CasedWord = tuple[int, Form | None, Form | None, int, frozenset[str] | None, str]
 
 
 @cache
-def _scanner() -> Any:
-    """One Aho–Corasick automaton over the case-folded text (`Matcher.haystacks`) for every
-    word the extractor looks for: the registry's folded names, its acronyms and exact names,
-    discovery's head words and cue phrases. One pass over the text instead of four: the
-    case-sensitive words are found by their lower case and checked as written (acronyms in
-    the normalised text, head words and cues in the text itself, as their own automata would
-    find them). None when a case-sensitive word is not ASCII or a head word or cue holds a
-    character `normalise` changes (it would not be found so): each is then found on its own.
-    """
+def _scanner() -> tuple[Automaton[Form] | None, Automaton[_CasedWord]] | None:
+    """Two Aho–Corasick automata for every word the extractor looks for: the registry's
+    folded names over the case-folded text (`Matcher.haystacks`), and over the normalised text
+    as written, the registry's case-sensitive forms (`Matcher.cased_forms`) with discovery's
+    head words and cue phrases. One pass over each text instead of four passes; the head
+    words and cues are checked in the text itself, as their own automata would find them.
+    None when a head word or cue holds a character `normalise` changes (it would not be found
+    so): each is then found on its own."""
     lex = lexicon()
     matcher = registry().matcher
     changed = {old for old, _ in NORMALISED}
-    folded: dict[str, Form] = matcher.folded_forms
-    variants: dict[str, list[list[Any]]] = {}
-
-    def variant(word: str) -> list[Any]:
-        if not word.isascii():
-            raise ValueError(word)
-        group = variants.setdefault(word.lower(), [])
-        for v in group:
-            if v[0] == word:
-                return v
-        group.append([word, None, 0, None])
-        return group[-1]
-
-    try:
-        for key, form in matcher.exact_forms.items():
-            variant(key)[1] = form
-        for w in lex.head_words:
-            if changed.intersection(w):
-                return None
-            variant(w)[2] = len(w)
-        for w, roles in lex.cue_roles:
-            if changed.intersection(w):
-                return None
-            variant(w)[3] = roles
-    except ValueError:
+    words: dict[str, list[Any]] = {}
+    for key, (n, f, e) in matcher.cased_forms.items():
+        words[key] = [n, f, e, 0, None, key]
+    for w in lex.head_words:
+        if changed.intersection(w):
+            return None
+        words.setdefault(w, [len(w), None, None, 0, None, w])[3] = len(w)
+    for w, roles in lex.cue_roles:
+        if changed.intersection(w):
+            return None
+        words.setdefault(w, [len(w), None, None, 0, None, w])[4] = roles
+    if not words:
         return None
-    a = ahocorasick.Automaton()
-    for key in sorted(folded.keys() | variants.keys()):
-        if key not in variants:  # most keys: the form itself (the scan tests its type)
-            a.add_word(key, folded[key])
-            continue
-        group = tuple(tuple(v) for v in sorted(variants[key], key=lambda v: v[0]))
-        a.add_word(key, (len(key), folded.get(key), group))
-    if len(a) == 0:
-        return None
-    a.make_automaton()
-    return a
+    cased: dict[str, _CasedWord] = {k: tuple(words[k]) for k in sorted(words)}
+    return matcher.folded_automaton, Automaton(cased)
 
 
-def _scan(text: str, scanner: Any) -> tuple[Found, list[tuple[int, int]], list[tuple[int, Any]]]:
+def _scan(
+    text: str, scanner: tuple[Automaton[Form] | None, Automaton[_CasedWord]]
+) -> tuple[Found, list[tuple[int, int]], list[tuple[int, Any]]]:
     """What the registry matcher, the head grammar and the cue grammar look for in `text`,
     each as its own automaton would yield it."""
+    folded_ac, cased_ac = scanner
     norm, hay = Matcher.haystacks(text)
     folded: list[tuple[int, Form]] = []
+    if folded_ac is not None:
+        # a match inside a word (most matches of short names) is dropped here rather than by
+        # the matcher, which tests the same first
+        folded = folded_ac.at_word_start(hay)
+    extra: list[tuple[int, Form]] = []
     exact: list[tuple[int, Form]] = []
     heads: list[tuple[int, int]] = []
     cues: list[tuple[int, Any]] = []
-    value: Form | _ScanValue
-    for last, value in scanner.iter(hay):
-        if type(value) is Form:
-            # a match inside a word (most matches of short names) is dropped here rather than
-            # by the matcher, which tests the same first
-            if last < value.length or not hay[last - value.length].isalnum():
-                folded.append((last, value))
-            continue
-        assert type(value) is tuple
-        length, form, group = value
+    value: _CasedWord
+    for last, value in cased_ac.matches(norm):
+        length, form, exact_form, head, roles, word = value
         s = last + 1 - length
         if s > 0 and norm[s - 1].isalnum():
-            # inside a word: the matcher drops a folded form or an acronym there, the head
-            # and cue grammars a word after a letter or digit (`norm[s - 1]` is one only
-            # when `text[s - 1]` is that same character); most of these are short acronyms
-            if not hay[s - 1].isalnum() and form is not None:
-                folded.append((last, form))
+            # inside a word: the matcher drops a form there, the head and cue grammars a word
+            # after a letter or digit (`norm[s - 1]` is one only when `text[s - 1]` is that
+            # same character)
+            if form is not None and not hay[s - 1].isalnum():
+                extra.append((last, form))
             continue
         if form is not None:
-            folded.append((last, form))
-        for word, exact_form, head, roles in group:
-            if exact_form is not None and norm[s : last + 1] == word:
-                exact.append((last, exact_form))
-            if (head or roles is not None) and text[s : last + 1] == word:
-                if head:
-                    heads.append((last, head))
-                if roles is not None:
-                    cues.append((last, (length, roles)))
+            extra.append((last, form))
+        if exact_form is not None:
+            exact.append((last, exact_form))
+        if (head or roles is not None) and text[s : last + 1] == word:
+            if head:
+                heads.append((last, head))
+            if roles is not None:
+                cues.append((last, (length, roles)))
+    if extra:
+        folded = sorted(folded + extra, key=order_key)
     return (norm, hay, folded, exact), heads, cues
 
 
