@@ -2,6 +2,11 @@
 
 Data: `pipeline/lexicons/event_triggers.yaml` and `pipeline/lexicons/cameo.yaml`. Everything
 is compiled once (`lexicon()` is cached); the extractor never reads files at call time.
+
+Case-insensitive word lists are compiled case-sensitive in lower case and run on
+`fold_case(text)` (same indices as `text`): Python's `re` tries the branches of an
+`IGNORECASE` alternation one by one at every position, while a lower-case literal branch that
+cannot match is skipped at once (about three times faster on this genre).
 """
 
 from __future__ import annotations
@@ -226,7 +231,6 @@ class CameoEntry:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     trigger_re: re.Pattern[str]
-    gate_re: re.Pattern[str]
     gate_ac: Any  # ahocorasick.Automaton over the gate prefixes (lower case) -> length
     rules: dict[str, Rule]  # regex group name -> rule
     generic_re: re.Pattern[str]
@@ -247,13 +251,44 @@ class Lexicon:
     dateline_re: re.Pattern[str]  # `ASTANA. KAZINFORM –`, `MOSCOW, May 3. /TASS/.`
 
 
+#: Characters whose `IGNORECASE` match differs from a match of their `str.lower()`: the dotted
+#: capital I (lower-cases to two characters), the dotless i and the long s all match `i`/`s`.
+_FOLD_FIX = {ord("İ"): "i", ord("ı"): "i", ord("ſ"): "s"}
+
+
+def fold_case(text: str) -> str:
+    """`text` lower-cased for the patterns compiled by `lower_pattern`: same length and
+    indices, and a lower-case pattern matches it where the pattern with `IGNORECASE` matches
+    `text` (tested over every code point)."""
+    low = text.lower()
+    if len(low) == len(text) and "ı" not in low and "ſ" not in low:
+        return low
+    low = text.translate(_FOLD_FIX).lower()
+    if len(low) != len(text):  # no such character is known today; kept as it is
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text.translate(_FOLD_FIX))
+    return low
+
+
+_UPPER_LITERAL = re.compile(r"\\.|(\(\?-?i)|([A-Z])")
+
+
+def lower_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern` (case-insensitive, written in lower case) compiled to run on `fold_case`d text."""
+    for m in _UPPER_LITERAL.finditer(pattern):
+        if m.group(1) or m.group(2):
+            raise ValueError(f"not a lower-case pattern: {pattern[:80]!r}")
+    return re.compile(pattern, flags & ~re.IGNORECASE)
+
+
 def _alt(patterns: list[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
 def _words_re(words: list[str]) -> re.Pattern[str]:
-    alts = sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.IGNORECASE)
+    alts = sorted(
+        (re.escape(w.lower()).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True
+    )
+    return lower_pattern(r"\b(?:" + "|".join(alts) + r")\b")
 
 
 def _read(name: str) -> Any:
@@ -286,9 +321,6 @@ def lexicon() -> Lexicon:
     trigger_re = re.compile(
         r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.IGNORECASE | re.UNICODE
     )
-    gate_re = re.compile(
-        r"(?<![\w-])(?:" + "|".join(re.escape(g) for g in data["gate"]) + ")", re.IGNORECASE
-    )
     gate_ac = ahocorasick.Automaton()
     for g in data["gate"]:
         gate_ac.add_word(str(g).lower(), len(str(g)))
@@ -311,11 +343,10 @@ def lexicon() -> Lexicon:
     for iso3, names in data["publishers"].items():
         for n in names:
             publishers[n.lower()] = iso3
-    publisher_re = re.compile(
+    publisher_re = lower_pattern(
         r"(?<!\w)(?:"
         + "|".join(re.escape(n) for n in sorted(publishers, key=len, reverse=True))
-        + r")(?!\w)",
-        re.IGNORECASE,
+        + r")(?!\w)"
     )
     cameo = tuple(
         CameoEntry(
@@ -341,16 +372,15 @@ def lexicon() -> Lexicon:
     )
 
     def words(key: str) -> re.Pattern[str]:
-        return re.compile(r"\b(?:" + _alt(data[key]) + r")\b", re.IGNORECASE)
+        return lower_pattern(r"\b(?:" + _alt(data[key]) + r")\b")
 
     return Lexicon(
         trigger_re=trigger_re,
-        gate_re=gate_re,
         gate_ac=gate_ac,
         rules=rules,
         generic_re=words("generic"),
-        ongoing_re=re.compile(r"\b(?:" + _alt(status["ongoing"]) + r")\b", re.IGNORECASE),
-        planned_re=re.compile(r"\b(?:" + _alt(status["planned"]) + r")\b", re.IGNORECASE),
+        ongoing_re=lower_pattern(r"\b(?:" + _alt(status["ongoing"]) + r")\b"),
+        planned_re=lower_pattern(r"\b(?:" + _alt(status["planned"]) + r")\b"),
         anaphoric_time_re=words("anaphoric_time"),
         following_re=words("following"),
         pair_re=words("pair_words"),
@@ -382,13 +412,14 @@ def cameo_code(lex: Lexicon, event_type: str, rule: str, status: str, host: bool
     return None
 
 
-def find_triggers(lex: Lexicon, text: str) -> list[re.Match[str]]:
-    """Trigger matches in `text`, left to right, non-overlapping: the full expression is
-    tried only where a gate word begins (same result as `trigger_re.finditer`, faster)."""
+def find_triggers(lex: Lexicon, text: str, low: str) -> list[re.Match[str]]:
+    """Trigger matches in `text` (`low` is `fold_case(text)`), left to right, non-overlapping:
+    the full expression is tried only where a gate word begins (same result as
+    `trigger_re.finditer`, faster)."""
     out: list[re.Match[str]] = []
     last_end = 0
     match = lex.trigger_re.match
-    for pos in _gate_positions(lex, text):
+    for pos in gate_positions(lex, low):
         if pos < last_end:
             continue
         m = match(text, pos)
@@ -398,12 +429,9 @@ def find_triggers(lex: Lexicon, text: str) -> list[re.Match[str]]:
     return out
 
 
-def _gate_positions(lex: Lexicon, text: str) -> list[int]:
-    """Starts of words that begin with a gate prefix, in order (Aho–Corasick over the
-    lower-cased text; the regex when lower-casing changes the text's length)."""
-    low = text.lower()
-    if len(low) != len(text):
-        return [g.start() for g in lex.gate_re.finditer(text)]
+def gate_positions(lex: Lexicon, low: str) -> list[int]:
+    """Starts of words that begin with a gate prefix, in order (Aho–Corasick over
+    `low` = `fold_case(text)`). No trigger begins anywhere else."""
     found: set[int] = set()
     for end, n in lex.gate_ac.iter(low):
         pos = end - n + 1

@@ -48,7 +48,9 @@ from pipeline.events_lexicon import (
     Rule,
     cameo_code,
     find_triggers,
+    fold_case,
     lexicon,
+    lower_pattern,
 )
 from pipeline.extractors.rows import EventRow
 from pipeline.geo import Place, country_iso3, find_places
@@ -67,15 +69,14 @@ _QUOTED_OR_PUNCT = re.compile(
     r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|\((?-i:[A-Z][\w .&-]{0,60})\)|[,;:()]"
 )
 _WORD = r"(?:(?-i:[A-Z0-9][\w’'&-]*)|“[^”\n]{1,120}”|\"[^\"\n]{1,120}\"|«[^»\n]{1,120}»)"
-_LIGHT = re.compile(LIGHT_VERBS, re.IGNORECASE)
+_LIGHT = lower_pattern(LIGHT_VERBS)
 _LIGHT_LAST = frozenset(re.findall(r"[a-z]+", LIGHT_VERBS))  # every word a light verb ends in
 _WORD_START = re.compile(r"(?<![\w’'-])[A-Za-z]")
-_TIME_HINT = re.compile(
+_TIME_HINT = lower_pattern(
     r"\d|(?<![\w-])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|"
     r"sun|today|tonight|yesterday|tomorrow|year|month|week|day|spring|summer|autumn|fall|"
     r"winter|quarter|half|decade|centur|ago|earlier|recent|first|second|third|fourth|"
     r"beginning|end|mid|early|late)",
-    re.IGNORECASE,
 )
 _INITIALS = re.compile(r"(?:[A-Z]\.)+$")
 _PREV_WORD = re.compile(r"[“\"«]?([A-Z][\w’'-]*)\s+$")
@@ -88,53 +89,45 @@ _NP_WORD = re.compile(
     + r"|(?-i:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)",
     re.IGNORECASE,
 )
-_PASSIVE_AUX = re.compile(
+_PASSIVE_AUX = lower_pattern(
     r"\b(?:will\s+be|would\s+be|was|were|is|are|has\s+been|have\s+been|had\s+been|to\s+be|"
     r"be|being|been)\s+$",
-    re.IGNORECASE,
 )
-_CLAUSE_OPENER = re.compile(
+_CLAUSE_OPENER = lower_pattern(
     r"^(?:(?:following\s+which|after\s+which|which|that|where|when|and|but|while|whereas|"
     r"as|so|thus|then|also)\s+)+",
-    re.IGNORECASE,
 )
-_SIGN_NOUN = re.compile(r"\b(?:a|the|as|no|any|every|first|clear)\s+$", re.IGNORECASE)
-_PRESENT = re.compile(
+_SIGN_NOUN = lower_pattern(r"\b(?:a|the|as|no|any|every|first|clear)\s+$")
+_PRESENT = lower_pattern(
     r"\b(?:is|are|opens|starts|begins|takes\s+place|continues|runs|kicks\s+off|hosts|holds|"
-    r"gathers|welcomes)\b",
-    re.I,
+    r"gathers|welcomes)\b"
 )
 _PRONOUN_START = re.compile(r"^(?:he|she|they|it)\b", re.IGNORECASE)
 _DEADLINE = re.compile(r"(?i)(?:by|until|till|before|no\s+later\s+than)\b")
 _MISSED_STOP = re.compile(r"(?<=[a-z])\.\s+[A-Z]")
 _HEADER = re.compile(r"\s*date\s+\S+[ \t]*")
-_PAST_CUE = re.compile(
+_PAST_CUE = lower_pattern(
     r"\b(?:was|were|had|did|has\s+been|have\s+been|\w{3,}ed|held|took|met|made|paid|gave|spoke|"
     r"began|won|went|came|led|sent|built|set\s+up|ago|yesterday|earlier|last)\b",
-    re.IGNORECASE,
 )
-_REDUCED_PAST = re.compile(
+_REDUCED_PAST = lower_pattern(
     r"^\S*(?:\s+(?!(?:is|are|was|were|be|being|been|has|have|had|will|would|to)\b)\S+){0,8}?\s+"
     r"(?:held|signed|adopted|opened|organi[sz]ed|hosted|attended|concluded|ratified|staged|"
     r"convened|co-chaired|chaired)\b",
-    re.IGNORECASE,
 )
-_REDUCED_PLANNED = re.compile(
+_REDUCED_PLANNED = lower_pattern(
     r"\b(?:scheduled|slated|planned|set)\s+(?:for|to)\b|\bto\s+(?:be\s+held|take\s+place)\b",
-    re.IGNORECASE,
 )
-_PLACE_AFTER = re.compile(
-    r"\b(?:in|at)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}?(?:of\s+)?$", re.IGNORECASE
-)
+_PLACE_AFTER = lower_pattern(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}?(?:of\s+)?$")
 _AFTER_STOP = re.compile(r"[;:]|,(?!\s*(?:which|that|where|\d{4})\b)|[.!?](?:\s|$)")
 _WORDISH = re.compile(r"[\w“\"«]").match
 _WORD_RUN = re.compile(r"[\w’'-]+")
 _AND_OR = re.compile(r"\s*(?:and|or)\s")
 _INITIATED = re.compile(r"\binitiated\b|\bproposed\b|\binitiative\b")
 _SINCE = re.compile(r"(?i)(?:since|from|beginning|starting|as\s+of)\b")
-_IN_AT_TO = re.compile(r"\b(?:in|at|to|near|into)\s+(?:the\s+)?$", re.IGNORECASE)
+_IN_AT_TO = lower_pattern(r"\b(?:in|at|to|near|into)\s+(?:the\s+)?$")
 _IN_X_OF = re.compile(r"\b(?:in|at|to)\s+(?:the\s+)?(?:[\w-]+\s+){1,3}of\s+(?:the\s+)?$")
-_FROM = re.compile(r"\bfrom\b", re.IGNORECASE)
+_FROM = lower_pattern(r"\bfrom\b")
 _IN_AT = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
 _IN_TO_AT = re.compile(r"\b(?:in|to|at)\s+$")
 _SPACE_OF = re.compile(r"\s+of\b")
@@ -179,6 +172,7 @@ class _Event:
 @dataclass(frozen=True, slots=True)
 class _DocCtx:
     text: str
+    low: str  # fold_case(text): for the lower-case patterns
     ref: date
     sents: tuple[tuple[int, int], ...]
     starts: tuple[int, ...]
@@ -409,7 +403,7 @@ def _abbreviations() -> frozenset[str]:
     return lexicon().abbreviations
 
 
-def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -> int:
+def _left_start(text: str, low: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -> int:
     """Start of the event's quote: determiner and modifiers, a light verb, a passive subject."""
     window_lo = max(lo, trig_start - 200)
     clause = _clause_start(text, window_lo, trig_start)
@@ -422,11 +416,11 @@ def _left_start(text: str, lo: int, trig_start: int, rule: Rule, lex: Lexicon) -
         # the last few words, leftmost first
         lo = max(clause, start - 60)
         for w in _WORD_START.finditer(text, lo, start):
-            if _LIGHT.match(text, w.start(), start) is not None:
+            if _LIGHT.match(low, w.start(), start) is not None:
                 start = w.start()
                 break
     if rule.passive:
-        before = text[clause:start]
+        before = low[clause:start]
         aux = _PASSIVE_AUX.search(before)
         subject_zone = before[: aux.start()] if aux else before
         opener = _CLAUSE_OPENER.match(subject_zone)
@@ -564,11 +558,11 @@ def _institution_spans(text: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def _home_country(
-    text: str, places: tuple[Place, ...], lex: Lexicon, dateline: str | None
+    text: str, low: str, places: tuple[Place, ...], lex: Lexicon, dateline: str | None
 ) -> str | None:
     """The publisher's country: a news agency in the header, the dateline, else the first
     place of the title (`Article by the President of Kazakhstan ...`)."""
-    m = lex.publisher_re.search(text, 0, 80)
+    m = lex.publisher_re.search(low, 0, 80)
     if m is not None:
         return lex.publishers.get(m.group().lower())
     if dateline:
@@ -585,7 +579,7 @@ def _home_country(
             break
         if p.country:
             return p.country
-    m = lex.publisher_re.search(text[-300:])
+    m = lex.publisher_re.search(low[-300:])
     return lex.publishers.get(m.group().lower()) if m else None
 
 
@@ -610,10 +604,10 @@ def _status(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) -> str
     if c_lo > s_lo and _AND_OR.match(text[c_lo : ev.start + 1]):
         c_lo = _clause_start(text, max(s_lo, c_lo - 150), c_lo - 1)  # `will debate ..., and sign`
     c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 40))
-    window = text[c_lo:c_hi]
+    window = ctx.low[c_lo:c_hi]
     if ev.rule.type == "founding" and _INITIATED.search(text[c_lo : ev.trig_start]):
         return "planned"
-    own = text[ev.trig_end : ev.end]
+    own = ctx.low[ev.trig_end : ev.end]
     if _REDUCED_PLANNED.search(own):
         return "planned"
     if _REDUCED_PAST.match(own) and not lex.planned_re.search(own):
@@ -631,7 +625,7 @@ def _past_marked(ctx: _DocCtx, ev: _Event, s_lo: int, s_hi: int) -> bool:
     text = ctx.text
     c_lo = _trigger_clause(text, ev, s_lo)
     c_hi = _clause_end(text, ev.end, min(s_hi, ev.end + 60))
-    return _PAST_CUE.search(text, c_lo, c_hi) is not None
+    return _PAST_CUE.search(ctx.low, c_lo, c_hi) is not None
 
 
 def _choose_timex(
@@ -648,7 +642,7 @@ def _choose_timex(
             continue  # `by 2018`, `until 2030`: a deadline, not the event's date
         if (
             t.precision == "year" or t.kind == "range"  # type: ignore[attr-defined]
-        ) and _PERIOD_FOR.search(ctx.text, max(s_lo, ts - 6), ts):
+        ) and _PERIOD_FOR.search(ctx.low, max(s_lo, ts - 6), ts):
             continue  # `a declaration on development for 2024-2030`: a validity period
         if ev.start <= ts and te <= ev.end:
             return t
@@ -699,7 +693,7 @@ def _place_after(ctx: _DocCtx, ev: _Event, s_hi: int, evs: list[_Event]) -> Plac
             break
         if any(m.start <= p.start < m.end for m in ctx.people):
             continue
-        if _PLACE_AFTER.search(text, max(ev.end, p.start - 40), p.start):
+        if _PLACE_AFTER.search(ctx.low, max(ev.end, p.start - 40), p.start):
             return p
     return None
 
@@ -716,14 +710,13 @@ def _choose_place(
             continue
         if any(m.start <= p.start < m.end for m in ctx.people):
             continue
-        before = text[max(s_lo, p.start - 25) : p.start]
         score = 1
-        if _IN_AT_TO.search(before):
+        if _IN_AT_TO.search(ctx.low[max(s_lo, p.start - 25) : p.start]):
             score = 3 if p.kind != "country" else 2
         elif _IN_X_OF.search(text[max(s_lo, p.start - 60) : p.start]):
             score = 2
         elif ev.rule.name == "space_launch" and _FROM.search(
-            text[max(s_lo, p.start - 45) : p.start]
+            ctx.low[max(s_lo, p.start - 45) : p.start]
         ):
             score = 3  # `blasted off from Site 31 of the Baikonur Cosmodrome`
         if score > best_score:
@@ -731,7 +724,7 @@ def _choose_place(
     if best is not None and best_score >= 2:
         return best
     c_lo = _clause_start(text, max(s_lo, ev.start - 120), ev.start)
-    hosts = list(lex.host_re.finditer(text, c_lo, ev.trig_start))
+    hosts = list(lex.host_re.finditer(ctx.low, c_lo, ev.trig_start))
     host = hosts[-1] if hosts else None
     if host is not None and not host.group().lower().startswith("at"):
         for i in reversed(_in_range(ctx.place_starts, c_lo, host.start())):
@@ -750,12 +743,12 @@ def _choose_place(
             if p.kind != "country" and _IN_AT.search(text[max(lo, p.start - 8) : p.start]):
                 return p
     # `in our country`, `in Russian cities`
-    for m in lex.home_re.finditer(text, ev.start, ev.end):
+    for m in lex.home_re.finditer(ctx.low, ev.start, ev.end):
         if ctx.home and _IN_TO_AT.search(text[max(s_lo, m.start() - 5) : m.start()]):
             return Place(
                 m.start(),
                 m.end(),
-                m.group(),
+                text[m.start() : m.end()],
                 lex.country_names.get(ctx.home, ctx.home),
                 ctx.home,
                 None,
@@ -817,9 +810,9 @@ def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
         iso = country_iso3(m.group())
         if iso:
             out.append(lex.country_names.get(iso, iso))
-    if ctx.pair and lex.pair_re.search(text, c_lo, min(s_hi, ev.end + 40)):
+    if ctx.pair and lex.pair_re.search(ctx.low, c_lo, min(s_hi, ev.end + 40)):
         out.extend(ctx.pair)
-    if ctx.home and lex.home_re.search(text, c_lo, ev.end):
+    if ctx.home and lex.home_re.search(ctx.low, c_lo, ev.end):
         out.append(lex.country_names.get(ctx.home, ctx.home))
     for a, b, name in ctx.inst:
         if a < ev.end and b > ev.start:
@@ -835,10 +828,10 @@ def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
     return uniq
 
 
-def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
-    text = ctx.text
+def _candidates(ctx: _DocCtx, lex: Lexicon, triggers: list[re.Match[str]]) -> list[_Event]:
+    text, low = ctx.text, ctx.low
     by_sentence: dict[int, list[re.Match[str]]] = {}
-    for m in find_triggers(lex, text):
+    for m in triggers:
         si = bisect.bisect_right(ctx.starts, m.start()) - 1
         if si < 0 or m.end() > ctx.sents[si][1]:
             continue
@@ -846,8 +839,7 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
     events: list[_Event] = []
     for si, matches in sorted(by_sentence.items()):
         s_lo, s_hi = ctx.sents[si]
-        sentence = text[s_lo:s_hi]
-        generic = lex.generic_re.search(sentence) is not None
+        generic = lex.generic_re.search(low[s_lo:s_hi]) is not None
         cands: list[_Event] = []
         for m in matches:
             group = m.lastgroup
@@ -862,18 +854,18 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
             if rule.type == "founding" and text[ts].isupper() and ts > s_lo:
                 continue  # a word of a title: `the Agreement on the Establishment of ...`
             if rule.name == "signing" and (
-                _SIGN_NOUN.search(text, max(s_lo, ts - 12), ts)
+                _SIGN_NOUN.search(low, max(s_lo, ts - 12), ts)
                 or (te - ts <= 5 and _SPACE_OF.match(text[te : te + 4]))
             ):
                 continue  # `a sign of trust`
             if (
                 rule.type in _SET_TYPES
                 and text[te - 1] in "sS"
-                and _COUNTED.search(text, max(s_lo, ts - 40), ts)
+                and _COUNTED.search(low, max(s_lo, ts - 40), ts)
             ):
                 continue  # `three multilateral summits`: a count of events, not one of them
             if (rule.type in ("agreement_signing", "founding") or rule.name == "ratification") and (
-                _CONDITION.search(text, _clause_start(text, max(s_lo, ts - 120), ts), ts)
+                _CONDITION.search(low, _clause_start(text, max(s_lo, ts - 120), ts), ts)
             ):
                 continue  # `will expire as soon as the new treaty is adopted`
             end = max(te, _right_end(text, te, s_hi))
@@ -894,11 +886,11 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                 end = _right_end(text, te, te + (det.start() if det else cut - te))
                 end = max(te, end)
             if rule.requires is not None:
-                after = lex_search(rule.requires, text, te, min(end, te + rule.window))
+                after = lex_search(rule.requires, low, te, min(end, te + rule.window))
                 ok = after is not None and not _SEMI.search(text[te:after])
                 if not ok and rule.before:
                     lo = max(s_lo, ts - rule.before)
-                    for bm in rule.requires.finditer(text, lo, ts):
+                    for bm in rule.requires.finditer(low, lo, ts):
                         between = _QUOTED_OR_PUNCT.sub(
                             lambda x: "" if len(x.group()) > 1 else x.group(), text[bm.end() : ts]
                         )
@@ -906,7 +898,7 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
                             ok = True
                 if not ok:
                     continue
-            start = _left_start(text, s_lo, ts, rule, lex)
+            start = _left_start(text, low, s_lo, ts, rule, lex)
             quote = text[start:end]
             if generic and not _has_capital(quote, start == s_lo):
                 continue
@@ -936,19 +928,18 @@ def _candidates(ctx: _DocCtx, lex: Lexicon) -> list[_Event]:
 
 
 _SET_TYPES = frozenset(("summit", "forum", "talks", "cultural_event"))
-_COUNTED = re.compile(
+_COUNTED = lower_pattern(
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|several|many|numerous|dozens\s+of|"
-    r"\d+)\s+(?:(?:" + MODIFIERS + r")\s+){0,2}$",
-    re.IGNORECASE,
+    r"\d+)\s+(?:(?:" + MODIFIERS + r")\s+){0,2}$"
 )
-_CONDITION = re.compile(r"\b(?:as\s+soon\s+as|if|unless|until|whether)\b", re.IGNORECASE)
+_CONDITION = lower_pattern(r"\b(?:as\s+soon\s+as|if|unless|until|whether)\b")
 _IN_NAME = re.compile(r"\bof\s+the\s+(?-i:[A-Z])")  # `the summit of the Conference on ...`
-_PERIOD_FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)
-_FRAME = re.compile(
-    r"\b(?:(?:sidelines|margins|framework|course)\s+of|during|at)\s+(?:the\s+)?$", re.IGNORECASE
+_PERIOD_FOR = lower_pattern(r"\bfor\s+(?:the\s+)?$")
+_FRAME = lower_pattern(
+    r"\b(?:(?:sidelines|margins|framework|course)\s+of|during|at)\s+(?:the\s+)?$"
 )
 _COORD_NAME = re.compile(r"(?:\bthe\s+)?((?-i:[A-Z]{2,8}))\s+and\s+$")
-_COORD = re.compile(r"\s*(?:,\s*)?\band\s+(?:also\s+)?(?:(?:a|an|the|new|one|two|three)\s+)*", re.I)
+_COORD = lower_pattern(r"\s*(?:,\s*)?\band\s+(?:also\s+)?(?:(?:a|an|the|new|one|two|three)\s+)*")
 
 
 def _coordinated(
@@ -977,10 +968,10 @@ def _coordinated(
             continue
         if rule.type != "founding" or rule.requires is None:
             continue
-        m = _COORD.match(text, ev.end)
+        m = _COORD.match(ctx.low, ev.end)
         if m is None:
             continue
-        thing = rule.requires.match(text, m.end())
+        thing = rule.requires.match(ctx.low, m.end())
         if thing is None or thing.end() > s_hi:
             continue
         end = max(thing.end(), _right_end(text, thing.end(), s_hi))
@@ -1013,7 +1004,7 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
         key = (si, prefer)
         if key not in cache:
             lo, hi = ctx.sents[si]
-            if _TIME_HINT.search(text, lo, hi) is None:
+            if _TIME_HINT.search(ctx.low, lo, hi) is None:
                 cache[key] = []  # no digit and no time word: no time expression
                 return cache[key]
             try:
@@ -1054,7 +1045,7 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
                     ev.status == "past"
                     and ev.date_start == ctx.ref
                     and ev.precision == "day"
-                    and _PRESENT.search(text, s_lo, s_hi)
+                    and _PRESENT.search(ctx.low, s_lo, s_hi)
                 ):
                     ev.status = "ongoing"
             if ev.date_start is None and ev.status == "ongoing":
@@ -1064,7 +1055,7 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
             ev.place = _choose_place(ctx, lex, ev, s_lo, s_hi, evs)
             if ev.place is None and ev.rule.type == "election":
                 ev.place = _election_country(ctx, lex, ev, s_lo)
-            ev.host = bool(lex.host_re.search(text, max(s_lo, ev.start - 40), ev.end))
+            ev.host = bool(lex.host_re.search(ctx.low, max(s_lo, ev.start - 40), ev.end))
             ev.participants = _participants(ctx, lex, ev, s_lo, s_hi)
         # `signed ... following talks on Wednesday in Moscow`: the day and place of the
         # event it follows in the same sentence; `the SCO and CSTO summits`: one date
@@ -1073,14 +1064,14 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
             if src is None:
                 for o in evs:  # `met on the sidelines of the summit in Bishkek on Oct. 13`
                     if ev.end <= o.start <= ev.end + 12 and _FRAME.search(
-                        text, ev.trig_end, o.start
+                        ctx.low, ev.trig_end, o.start
                     ):
                         src = o
                         break
             if src is None and ev.rule.type == "agreement_signing":
                 for o in evs:
                     if ev.end <= o.start <= ev.end + 80 and lex.following_re.search(
-                        text[max(ev.end, o.start - 14) : o.start]
+                        ctx.low[max(ev.end, o.start - 14) : o.start]
                     ):
                         src = o
                         break
@@ -1235,7 +1226,6 @@ def _merge(
 
 
 def _carry_over(ctx: _DocCtx, lex: Lexicon, events: list[_Event], refs: dict[int, _Event]) -> None:
-    text = ctx.text
     first = events[0]
     lead = (
         first
@@ -1252,12 +1242,12 @@ def _carry_over(ctx: _DocCtx, lex: Lexicon, events: list[_Event], refs: dict[int
         if not ev.own_date and ev.date_start is None:
             source: _Event | None = None
             coarsen = False
-            if lex.anaphoric_time_re.search(text, s_lo, s_hi) and last_dated is not None:
+            if lex.anaphoric_time_re.search(ctx.low, s_lo, s_hi) and last_dated is not None:
                 source = last_dated
             else:
                 ref = refs.get(ev.sent)
                 if ref is not None and ref.date_start is not None and ref is not ev:
-                    f = lex.following_re.search(text, s_lo, s_hi)
+                    f = lex.following_re.search(ctx.low, s_lo, s_hi)
                     if f is not None:
                         source, coarsen = ref, True
                     else:
@@ -1326,7 +1316,9 @@ def extract(doc: Document) -> list[EventRow]:
     if not text:
         return []
     lex = lexicon()
-    if lex.gate_re.search(text) is None:
+    low = fold_case(text)
+    triggers = find_triggers(lex, text, low)
+    if not triggers:
         return []
     sents = _clipped_sentences(text, _sentences(doc), lex)
     if not sents:
@@ -1343,6 +1335,7 @@ def extract(doc: Document) -> list[EventRow]:
     people = tuple(find_people(text, doc.published_date))
     ctx = _DocCtx(
         text=text,
+        low=low,
         ref=doc.published_date,
         sents=sents,
         starts=tuple(a for a, _ in sents),
@@ -1352,10 +1345,10 @@ def extract(doc: Document) -> list[EventRow]:
         people=people,
         people_starts=tuple(p.start for p in people),
         inst=(),
-        home=_home_country(text, places, lex, doc.dateline),
+        home=_home_country(text, low, places, lex, doc.dateline),
         pair=_pair(places, lex),
     )
-    events = _candidates(ctx, lex)
+    events = _candidates(ctx, lex, triggers)
     if not events:
         return []
     ctx = replace(ctx, inst=_institution_spans(text))
