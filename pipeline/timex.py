@@ -382,6 +382,157 @@ def _first_words(pattern: str, limit: int = 5000) -> frozenset[str] | None:
     return frozenset(out)
 
 
+_ANY = "*"  # any second token
+_GLUED = "#"  # the first word is not followed by a blank
+_OTHER = ""  # blanks, then a token that is not a letter run
+
+
+def _first_two(
+    pattern: str, wanted: frozenset[str], limit: int = 5000
+) -> frozenset[tuple[str, str]] | None:
+    """The (first word, second token) pairs a match of `pattern` can start with.
+
+    The first word is a letter run, as in `_first_words`; the second token is the letter run
+    after blanks (`[ \t\u00a0]`), `_OTHER` when blanks come before a non-letter, `_GLUED`
+    when the first word is not followed by a blank, `_ANY` when it cannot be told (the match
+    may end there, or the pattern cannot be listed); a second word ending with "…" is a
+    prefix (the match may end inside a longer word). None when the first words cannot be
+    listed (those of `_first_words`). Only pairs whose first word is in `wanted` are
+    listed (the walk stops at other first words). Lower-case patterns."""
+    prefixes = frozenset(w[:k] for w in wanted for k in range(len(w) + 1))
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        c: Any = importlib.import_module("re._constants")
+        tree = list(parser.parse(pattern))
+    except Exception:  # pragma: no cover - another Python: no second-word dispatch
+        return None
+    out: set[tuple[str, str]] = set()
+    Frame = tuple[list[Any], int]
+    blanks = frozenset(_BLANKS)
+
+    def chars_of(av: Any) -> set[str] | None:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is c.LITERAL:
+                chars.add(chr(iav))
+            elif iop is c.RANGE:
+                if iav[1] - iav[0] > 200:
+                    return None
+                chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
+            elif iop is c.CATEGORY and iav == c.CATEGORY_DIGIT:
+                chars.add("0")
+            elif iop is c.CATEGORY and iav == c.CATEGORY_SPACE:
+                chars.update((" ", "\n"))  # a blank or another non-letter
+            else:
+                return None
+        return chars
+
+    def step(stack: tuple[Frame, ...], state: tuple[int, str, str], ch: str) -> None:
+        phase, w1, w2 = state
+        letter = ch in _LETTERS
+        if phase == 0 and w1 and w1 not in wanted and (not letter or w1 + ch not in prefixes):
+            return  # not a wanted first word
+        if phase == 0:
+            if letter:
+                walk(stack, (0, w1 + ch, ""))
+            elif not w1:
+                out.add(("", _ANY))
+            elif ch in blanks:
+                walk(stack, (1, w1, ""))
+            else:
+                out.add((w1, _GLUED))
+        elif phase == 1:
+            if letter:
+                walk(stack, (2, w1, ch))
+            elif ch in blanks:
+                walk(stack, state)
+            else:
+                out.add((w1, _OTHER))
+        elif letter:
+            walk(stack, (2, w1, w2 + ch))
+        else:
+            out.add((w1, w2))
+
+    def give_up(state: tuple[int, str, str]) -> None:
+        if state[0] == 0:
+            raise _Unknown
+        out.add((state[1], _ANY))
+
+    def walk(stack: tuple[Frame, ...], state: tuple[int, str, str]) -> None:
+        if len(out) > limit:
+            raise _Unknown
+        while stack and stack[-1][1] >= len(stack[-1][0]):
+            stack = stack[:-1]
+        phase, w1, w2 = state
+        if not stack:
+            out.add((w1, w2 + "…" if phase == 2 else _ANY) if w1 else ("", _ANY))
+            return
+        items, i = stack[-1]
+        rest = (*stack[:-1], (items, i + 1))
+        op, av = items[i]
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            walk(rest, state)
+        elif op is c.LITERAL:
+            step(rest, state, chr(av))
+        elif op is c.IN:
+            chars = chars_of(av)
+            if chars is None or len(chars & _LETTERS) > 4:
+                give_up(state)
+                return
+            for ch in sorted(chars):
+                step(rest, state, ch)
+        elif op is c.BRANCH:
+            for seq in av[1]:
+                walk((*rest, (list(seq), 0)), state)
+        elif op is c.SUBPATTERN:
+            walk((*rest, (list(av[-1]), 0)), state)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, hi, sub = av
+            if lo == 0:
+                walk(rest, state)
+            if hi == 0:
+                return
+            if hi > 5:  # open-ended: one copy when more copies cannot change the state
+                items_ = list(sub)
+                one = len(items_) == 1 and items_[0][0] in (c.IN, c.LITERAL)
+                chars = (
+                    (chars_of(items_[0][1]) if items_[0][0] is c.IN else {chr(items_[0][1])})
+                    if one
+                    else None
+                )
+                if chars is None or chars & _LETTERS or (chars & blanks and chars - blanks):
+                    give_up(state)
+                    return
+                # Blanks only (a blank keeps phases 0-1 waiting for the next token) or no
+                # blank at all (the first copy ends the walk): one copy says it all.
+                walk((*rest, (items_, 0)), state)
+                return
+            for k in range(max(lo, 1), hi + 1):
+                walk((*rest, (list(sub) * k, 0)), state)
+        else:
+            give_up(state)
+
+    try:
+        walk(((tree, 0),), (0, "", ""))
+    except (_Unknown, RecursionError):
+        return None
+    return frozenset(out)
+
+
+_WORD_DISPATCH_MIN = 12  # first words with this many rules get a second-token dispatch
+
+
+def _second_fits(seconds: set[str], key: str) -> bool:
+    """Can a rule whose second tokens are `seconds` (from `_first_two`, without `_ANY`) match
+    where the text's second token is `key` (a letter run, `_OTHER`, `_GLUED`, or `_ANY` for
+    a letter run that no rule lists)?"""
+    if key in (_OTHER, _GLUED):
+        return key in seconds
+    if key == _ANY:
+        return any(b.endswith("…") for b in seconds)
+    return key in seconds or any(b.endswith("…") and key.startswith(b[:-1]) for b in seconds)
+
+
 def _first_words_of_tree(items: list[Any], c: Any) -> set[str] | None:
     """Can a match of the sub-pattern `items` start with a letter? ({""} = no; None = maybe)."""
     for op, av in items:
@@ -462,6 +613,7 @@ class _Grammar:
     back: re.Pattern[str]
     dispatch: dict[str, tuple[re.Pattern[str], tuple[str, ...]]]
     digit_dispatch: dict[tuple[int, str], tuple[re.Pattern[str], tuple[str, ...]] | None]
+    word_dispatch: dict[str, dict[str, tuple[re.Pattern[str], tuple[str, ...]] | None]]
     singles: dict[str, re.Pattern[str]]
     months: dict[str, int]
     weekdays: dict[str, int]
@@ -815,12 +967,42 @@ def _grammar() -> _Grammar:
                 )
             digit_dispatch[(size, ch)] = by_subset[sub]
 
+    # After a common first word the rules are narrowed further by the token after it (see
+    # `_first_two` and `_second_key`): "in 2023" tries no rule that needs "in the".
+    wanted = frozenset(w for w in vocab if w and len(dispatch[w][1]) >= _WORD_DISPATCH_MIN)
+    twos = [_first_two(part, wanted) for part in parts]
+    word_dispatch: dict[str, dict[str, tuple[re.Pattern[str], tuple[str, ...]] | None]] = {}
+    for w in sorted(wanted):
+        idx = [i for i, f in enumerate(firsts) if f is None or w in f]
+        seconds: list[set[str] | None] = []  # None: any second token
+        for i in idx:
+            two = twos[i]
+            mine = {b for a, b in two if a == w} if two is not None else set()
+            seconds.append(None if not mine or _ANY in mine else mine)
+        keys = {_OTHER, _GLUED, _ANY}  # _ANY: a word not listed
+        for sec in seconds:
+            keys.update(b.removesuffix("…") for b in sec or ())
+        table: dict[str, tuple[re.Pattern[str], tuple[str, ...]] | None] = {}
+        for key in keys:
+            sub = tuple(
+                i for i, sec in zip(idx, seconds, strict=True)
+                if sec is None or _second_fits(sec, key)
+            )  # fmt: skip
+            if sub and sub not in by_subset:
+                by_subset[sub] = (
+                    re.compile("|".join(parts[i] for i in sub)),
+                    tuple(names[i] for i in sub),
+                )
+            table[key] = by_subset[sub] if sub else None
+        word_dispatch[w] = table
+
     sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
     return _Grammar(
         anchors=anchor_rx,
         back=back_rx,
         dispatch=dispatch,
         digit_dispatch=digit_dispatch,
+        word_dispatch=word_dispatch,
         singles=singles,
         months={k: v for k, v in month_map.items()},
         weekdays=weekdays,
@@ -1743,6 +1925,7 @@ _LOOKBACK = 60  # characters before an anchor where an expression may begin
 _WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9'’]")
 _FIRST_WORD = re.compile(r"[a-z]+")
 _DIGIT_RUN = re.compile(r"\d+")
+_BLANK_RUN = re.compile(r"[ \t\u00a0]+")
 
 
 def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> list[Timex] | None:
@@ -1750,7 +1933,18 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
     and whose resolver accepts the match (a list of months gives one expression a month)."""
     w = _FIRST_WORD.match(low, p)
     if w is not None:
-        entry = g.dispatch.get(w.group(), g.dispatch.get("*"))
+        table = g.word_dispatch.get(w.group())
+        if table is None:
+            entry = g.dispatch.get(w.group(), g.dispatch.get("*"))
+        else:
+            e = w.end()
+            if e < len(low) and low[e] in _BLANKS:
+                b = _BLANK_RUN.match(low, e)
+                q = b.end() if b is not None else e
+                t = _FIRST_WORD.match(low, q)
+                entry = table.get(t.group(), table[_ANY]) if t is not None else table[_OTHER]
+            else:
+                entry = table[_GLUED]
     else:
         d = _DIGIT_RUN.match(low, p)
         if d is None:

@@ -203,3 +203,97 @@ def test_digit_dispatch_examples() -> None:
     assert not timex._digit_rule_may_match("duration", 2, "%")
     assert timex._digit_rule_may_match("some_new_rule", 1, "")
     assert find_timexes("for 12345 days", date(2024, 5, 1))[0].kind == "duration"
+
+
+def _dispatch_agrees(text: str) -> None:
+    """At every word start of `text`, the rules narrowed by the second token match exactly
+    as all the rules of the first word do (same rule, same span)."""
+    from pipeline import timex
+
+    g = timex._grammar()
+    low = text.lower()
+    for p in range(len(low)):
+        w = timex._FIRST_WORD.match(low, p)
+        if w is None or (p and low[p - 1].isalpha()) or w.group() not in g.word_dispatch:
+            continue
+        full = g.dispatch[w.group()][0].match(low, p)
+        e = w.end()
+        table = g.word_dispatch[w.group()]
+        if e < len(low) and low[e] in timex._BLANKS:
+            q = timex._BLANK_RUN.match(low, e)
+            t = timex._FIRST_WORD.match(low, q.end() if q else e)
+            entry = table.get(t.group(), table[timex._ANY]) if t else table[timex._OTHER]
+        else:
+            entry = table[timex._GLUED]
+        narrow = entry[0].match(low, p) if entry is not None else None
+        if full is None:
+            assert narrow is None, (text, p)
+        else:
+            assert narrow is not None, (text, p, full.lastgroup)
+            assert (narrow.lastgroup, narrow.span()) == (full.lastgroup, full.span())
+
+
+_WORD_TEXTS = [
+    "in 2023", "in March 2024", "in the first quarter of 2024", "in the past five years",
+    "in recent years", "in 8 months of 2023", "in the 1990s", "in the mid-1990s", "in Q3 2024",
+    "in the 21st century", "in early March", "in spring", "in the summer of 2019", "in-house",
+    "of 2000 students", "for 20 years", "for the first time", "on Monday", "on 5 May",
+    "at the end of 2020", "at present", "the following year", "the same month", "the '90s",
+    "during the nineties", "within three months", "throughout 2023", "for December",
+    "in December and January", "in May, June and July 2024", "of the current year", "in\t2020",
+    "in\u00a0March", "in the late nineties", "at the beginning of the year", "in 2q 2024",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", _WORD_TEXTS)
+def test_word_dispatch_agrees_with_full_dispatch(text: str) -> None:
+    _dispatch_agrees(text)
+    _dispatch_agrees(text.upper())
+    _dispatch_agrees(f"Trade grew {text}, officials said.")
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "in",
+                "of",
+                "for",
+                "on",
+                "at",
+                "the",
+                "during",
+                "within",
+                "throughout",
+                "first",
+                "quarter",
+                "2023",
+                "8",
+                "months",
+                "March",
+                "May",
+                "and",
+                "year",
+                "years",
+                "past",
+                "last",
+                "1990s",
+                "mid",
+                "-",
+                ",",
+                "'90s",
+                "early",
+                "end",
+                "q3",
+                "recent",
+                "a",
+                "\t",
+            ]
+        ),
+        max_size=8,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_word_dispatch_on_arbitrary_phrases(words: list[str]) -> None:
+    _dispatch_agrees(" ".join(words))
+    _dispatch_agrees("".join(words))
