@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
@@ -231,6 +231,8 @@ class _Lex:
     determiner_ends: tuple[str, ...] | None
     change_amount_keys: tuple[str, ...] | None
     change_keys: tuple[str, ...] | None
+    unit_after: re.Pattern[str]
+    unit_money_after: re.Pattern[str]
 
 
 def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
@@ -251,8 +253,36 @@ def _doc_automaton(cue_map: dict[str, str], multiples: dict[str, float]) -> Any:
     return auto
 
 
+def _first_of(named: Sequence[tuple[str, re.Pattern[str]]]) -> re.Pattern[str]:
+    """One pattern trying the patterns in order at a position (the first that matches wins,
+    as a cascade of `match` calls would): each keeps its flags; its group `u` is renamed
+    to the given name (`m.lastgroup` tells which one matched)."""
+    parts = []
+    for name, rx in named:
+        body = rx.pattern.replace("(?P<u>", f"(?P<{name}>")
+        parts.append(f"(?i:{body})" if rx.flags & re.I else f"(?:{body})")
+    return re.compile("|".join(parts))
+
+
 @cache
 def _lex() -> _Lex:
+    lex = _lex_base()
+    after = _first_of(
+        [
+            ("percent", lex.percent),
+            ("multiple", lex.multiple),
+            ("cur_suffix", lex.cur_suffix),
+            ("physical", lex.physical),
+            ("physical_words", lex.physical_words),
+        ]
+    )
+    money = _first_of(
+        [("percent", lex.percent), ("cur_suffix", lex.cur_suffix), ("physical", lex.physical)]
+    )
+    return replace(lex, unit_after=after, unit_money_after=money)
+
+
+def _lex_base() -> _Lex:
     units = _load("units.yaml")
     quals = _load("qualifiers.yaml")
     meas = _load("measures.yaml")
@@ -366,7 +396,12 @@ def _lex() -> _Lex:
         determiner_ends=_tail_words(excl["determiners"]),
         change_amount_keys=_first_words(list(amount_map)),
         change_keys=_first_words(list(change_map)),
+        unit_after=_NEVER,
+        unit_money_after=_NEVER,
     )
+
+
+_NEVER = re.compile(r"(?!)")
 
 
 # --- time expressions (pipeline.timex) --------------------------------------------------
@@ -588,36 +623,32 @@ def _read(lex: _Lex, ctx: _Context, n: Number, value: float) -> _Cand | None:
         sm2 = lex.cur_suffix.match(text, pos, e0)  # `$5 billion USD`: read the code too
         if sm2 is not None and lex.cur_suffix_map[_norm(sm2.group("u"))] == unit:
             pos = sm2.end()
-    else:
-        pm = lex.percent.match(text, pos, e0)
-        if pm is not None:
-            unit = lex.percent_map[_norm(pm.group("u"))]
+    else:  # percent, multiple, currency after, physical unit: the first that matches
+        um = lex.unit_after.match(text, pos, e0)
+        which = um.lastgroup if um is not None else None
+        if um is None:
+            pass
+        elif which == "percent":
+            unit = lex.percent_map[_norm(um.group(which))]
             kind = "percent"
-            pos = pm.end()
-        else:
-            mm = lex.multiple.match(text, pos, e0)
-            if mm is not None:
-                kind = "times" if "times" in mm.group("u").lower() else "multiple"
-                unit = "multiple"
-                pos = mm.end()
+            pos = um.end()
+        elif which == "multiple":
+            kind = "times" if "times" in um.group(which).lower() else "multiple"
+            unit = "multiple"
+            pos = um.end()
+        elif which == "cur_suffix":
+            unit = lex.cur_suffix_map[_norm(um.group(which))]
+            kind = "money"
+            pos = um.end()
+        else:  # `physical`, or `physical_words` (`122 Million Tons` in a title)
+            key = um.group(which or "")
+            if which == "physical":
+                unit, factor = lex.physical_map[key]
             else:
-                sm = lex.cur_suffix.match(text, pos, e0)
-                if sm is not None:
-                    unit = lex.cur_suffix_map[_norm(sm.group("u"))]
-                    kind = "money"
-                    pos = sm.end()
-                else:
-                    um = lex.physical.match(text, pos, e0)
-                    factors = lex.physical_map
-                    if um is None:  # `122 Million Tons` in a title
-                        um = lex.physical_words.match(text, pos, e0)
-                        factors = lex.physical_lower
-                    if um is not None:
-                        key = um.group("u")
-                        unit, factor = factors[_norm(key) if factors is lex.physical_lower else key]
-                        value *= factor
-                        kind = "physical"
-                        pos = um.end()
+                unit, factor = lex.physical_lower[_norm(key)]
+            value *= factor
+            kind = "physical"
+            pos = um.end()
     if n.form == "words" and n.value == 1.0 and n.scale == 1.0 and kind in ("amount", "times"):
         return None  # `one of`, `one` as a pronoun: a statistic only with a unit or scale
     if pos < e0 and pos == n.end and text[pos].isalpha():
@@ -1268,12 +1299,7 @@ def _sentence_cands(
 
 def _money_or_unit_after(lex: _Lex, text: str, n: Number, e0: int) -> bool:
     left = text[max(0, n.start - 8) : n.start]
-    return bool(
-        lex.cur_prefix.search(left)
-        or lex.percent.match(text, n.end, e0)
-        or lex.cur_suffix.match(text, n.end, e0)
-        or lex.physical.match(text, n.end, e0)
-    )
+    return bool(lex.cur_prefix.search(left) or lex.unit_money_after.match(text, n.end, e0))
 
 
 def _pair(lex: _Lex, ctx: _Context, a: Number, b: Number, link: str) -> list[_Cand] | None:
