@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import ahocorasick_rs
 
@@ -163,9 +163,9 @@ def _in_caps_run(text: str, s: int, e: int) -> bool:
 #: What `Matcher.find` matches in, and the automata's matches when already found (the
 #: extractor finds them in one pass with other words): `(normalise(text), case-folded text,
 #: folded-form matches in the latter, exact-form matches in the former)`; matches are
-#: `(end - 1, form)` in the order one Aho–Corasick automaton of all folded forms (and one of
-#: all exact forms) yields them: by end, the longest first at the same end.
-Found = tuple[str, str, Iterable[tuple[int, "Form"]], Iterable[tuple[int, "Form"]]]
+#: `(end, start, form)`, by end, the longest first at the same end (the order an Aho–Corasick
+#: automaton of all folded forms, or of all exact forms, yields them).
+Found = tuple[str, str, Iterable[tuple[int, int, "Form"]], Iterable[tuple[int, int, "Form"]]]
 
 #: A folded form this short that must begin with a capital (`rt`, `eni`, `mfa`) is matched as
 #: written (`RT`, `Rt`, `ENI`, ...) rather than case-folded: as a folded form it is mostly
@@ -191,11 +191,6 @@ def cased_variants(key: str) -> list[str]:
         else:
             options.append(c)
     return ["".join(p) for p in itertools.product(*options)]
-
-
-def order_key(match: tuple[int, Form]) -> tuple[int, int]:
-    """The order an Aho–Corasick automaton yields matches in: by end, the longest first."""
-    return match[0], -match[1].length
 
 
 class Matcher:
@@ -244,27 +239,26 @@ class Matcher:
     def scan(self, text: str) -> Found:
         """The automata's matches in `text`, as `find` takes them."""
         norm, hay = self.haystacks(text)
-        folded: list[tuple[int, Form]] = []
+        folded: list[tuple[int, int, Form]] = []
         if self._folded is not None:
             folded = self._folded.at_word_start(hay)
-        exact: list[tuple[int, Form]] = []
+        exact: list[tuple[int, int, Form]] = []
         if self._cased is not None:
-            extra: list[tuple[int, Form]] = []
-            for last, (_n, f, e) in self._cased.matches(norm):
+            extra: list[tuple[int, int, Form]] = []
+            for end, start, (_n, f, e) in self._cased.matches(norm):
                 if f is not None:
-                    extra.append((last, f))
+                    extra.append((end, start, f))
                 if e is not None:
-                    exact.append((last, e))
+                    exact.append((end, start, e))
             if extra:
-                folded = sorted(folded + extra, key=order_key)
+                folded = by_end(folded + extra)
         return norm, hay, folded, exact
 
     def find(self, text: str, found: Found | None = None) -> list[Hit]:
         """Every match in `text` that stands as whole words (overlaps included)."""
         hits: list[Hit] = []
         norm, hay, folded, exact = self.scan(text) if found is None else found
-        for end, form in folded:
-            s, e = end + 1 - form.length, end + 1
+        for e, s, form in folded:
             if s > 0 and hay[s - 1].isalnum():
                 continue  # inside a word (most matches of short names): as `_boundary_ok`
             if not _boundary_ok(hay, s, e):
@@ -272,8 +266,7 @@ class Matcher:
             if form.cap and not text[s].isupper():
                 continue
             hits.append(Hit(s, e, form))
-        for end, form in exact:
-            s, e = end + 1 - form.length, end + 1
+        for e, s, form in exact:
             if not _boundary_ok(norm, s, e):
                 continue
             if form.caps_word and _in_caps_run(text, s, e):
@@ -285,9 +278,16 @@ class Matcher:
 V = TypeVar("V")
 
 
+def by_end(matches: list[tuple[int, int, V]]) -> list[tuple[int, int, V]]:
+    """`(end, start, value)` matches by end, the longest first at the same end (no two
+    share both: the values are never compared)."""
+    matches.sort()
+    return matches
+
+
 class Automaton(Generic[V]):
     """An Aho–Corasick automaton (`ahocorasick_rs`: a DFA, its time linear in the text) over
-    keys with values: matches as `(end - 1, value)`, by end, the longest first at one end."""
+    distinct keys with values: matches as `(end, start, value)`, `by_end`."""
 
     def __init__(self, forms: dict[str, V]) -> None:
         self.keys = list(forms)
@@ -297,36 +297,27 @@ class Automaton(Generic[V]):
             matchkind=ahocorasick_rs.MatchKind.Standard,
             implementation=ahocorasick_rs.Implementation.DFA,
         )
+        self._find = self._ac.find_matches_as_indexes
 
     @classmethod
     def of(cls, forms: dict[str, V]) -> Automaton[V] | None:
         return cls(forms) if forms else None
 
-    def matches(self, text: str) -> list[tuple[int, V]]:
+    def matches(self, text: str) -> list[tuple[int, int, V]]:
         """Every match (overlaps included)."""
         values = self.values
-        found = [(e - 1, s, values[i]) for i, s, e in self._find(text, overlapping=True)]
-        found.sort(key=_end_then_longest)
-        return [(last, v) for last, _s, v in found]
+        return by_end([(e, s, values[i]) for i, s, e in self._find(text, overlapping=True)])
 
-    def at_word_start(self, text: str) -> list[tuple[int, V]]:
+    def at_word_start(self, text: str) -> list[tuple[int, int, V]]:
         """The matches that do not begin inside a word (after a letter or digit)."""
         values = self.values
-        found = [
-            (e - 1, s, values[i])
-            for i, s, e in self._find(text, overlapping=True)
-            if s == 0 or not text[s - 1].isalnum()
-        ]
-        found.sort(key=_end_then_longest)
-        return [(last, v) for last, _s, v in found]
-
-    @property
-    def _find(self) -> Any:
-        return self._ac.find_matches_as_indexes
-
-
-def _end_then_longest(m: tuple[int, int, Any]) -> tuple[int, int]:
-    return m[0], m[1]
+        return by_end(
+            [
+                (e, s, values[i])
+                for i, s, e in self._find(text, overlapping=True)
+                if s == 0 or not text[s - 1].isalnum()
+            ]
+        )
 
 
 # --- loading -------------------------------------------------------------------------------

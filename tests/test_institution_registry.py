@@ -253,8 +253,15 @@ def test_cased_variants_are_the_capitalised_spellings_of_a_folded_key() -> None:
 
 def test_automaton_yields_matches_by_end_longest_first() -> None:
     a = Automaton({"ab": 1, "b": 2, "xab": 3})
-    assert a.matches("xab xab") == [(2, 3), (2, 1), (2, 2), (6, 3), (6, 1), (6, 2)]
-    assert a.at_word_start("xab ab") == [(2, 3), (5, 1)]
+    assert a.matches("xab xab") == [
+        (3, 0, 3),
+        (3, 1, 1),
+        (3, 2, 2),
+        (7, 4, 3),
+        (7, 5, 1),
+        (7, 6, 2),
+    ]
+    assert a.at_word_start("xab ab") == [(3, 0, 3), (6, 4, 1)]
 
 
 def test_short_capitalised_names_are_matched_as_written() -> None:
@@ -268,4 +275,4 @@ def test_short_capitalised_names_are_matched_as_written() -> None:
     assert [(h.start, h.end) for h in m.find(text)] == [(0, 3), (8, 11), (32, 44), (49, 61)]
     norm, hay, folded, exact = m.scan(text)
     assert (norm, hay, exact) == (text, text.lower(), [])
-    assert [last for last, _ in folded] == [2, 10, 43, 60]
+    assert [(s, e) for e, s, _ in folded] == [(0, 3), (8, 11), (32, 44), (49, 61)]

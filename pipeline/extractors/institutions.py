@@ -45,7 +45,7 @@ from pipeline.institution_registry import (
     Institution,
     Matcher,
     Registry,
-    order_key,
+    by_end,
     registry,
 )
 
@@ -167,37 +167,36 @@ def _scan(
     each as its own automaton would yield it."""
     folded_ac, cased_ac = scanner
     norm, hay = Matcher.haystacks(text)
-    folded: list[tuple[int, Form]] = []
+    folded: list[tuple[int, int, Form]] = []
     if folded_ac is not None:
         # a match inside a word (most matches of short names) is dropped here rather than by
         # the matcher, which tests the same first
         folded = folded_ac.at_word_start(hay)
-    extra: list[tuple[int, Form]] = []
-    exact: list[tuple[int, Form]] = []
+    extra: list[tuple[int, int, Form]] = []
+    exact: list[tuple[int, int, Form]] = []
     heads: list[tuple[int, int]] = []
     cues: list[tuple[int, Any]] = []
     value: _CasedWord
-    for last, value in cased_ac.matches(norm):
+    for e, s, value in cased_ac.matches(norm):
         length, form, exact_form, head, roles, word = value
-        s = last + 1 - length
         if s > 0 and norm[s - 1].isalnum():
             # inside a word: the matcher drops a form there, the head and cue grammars a word
             # after a letter or digit (`norm[s - 1]` is one only when `text[s - 1]` is that
             # same character)
             if form is not None and not hay[s - 1].isalnum():
-                extra.append((last, form))
+                extra.append((e, s, form))
             continue
         if form is not None:
-            extra.append((last, form))
+            extra.append((e, s, form))
         if exact_form is not None:
-            exact.append((last, exact_form))
-        if (head or roles is not None) and text[s : last + 1] == word:
+            exact.append((e, s, exact_form))
+        if (head or roles is not None) and text[s:e] == word:
             if head:
-                heads.append((last, head))
+                heads.append((e - 1, head))
             if roles is not None:
-                cues.append((last, (length, roles)))
+                cues.append((e - 1, (length, roles)))
     if extra:
-        folded = sorted(folded + extra, key=order_key)
+        folded = by_end(folded + extra)
     return (norm, hay, folded, exact), heads, cues
 
 
