@@ -55,6 +55,7 @@ from pipeline.events_lexicon import (
 from pipeline.extractors.rows import EventRow
 from pipeline.geo import Place, country_iso3, find_places
 from pipeline.people import PersonMention, find_people, person_country
+from pipeline.timex import find_timexes
 
 NAME = "events"
 VERSION = "1.0"
@@ -995,8 +996,6 @@ def lex_search(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> int | N
 
 def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
     """Status, date, place and participants of each candidate, sentence by sentence."""
-    from pipeline.timex import find_timexes
-
     text = ctx.text
     cache: dict[tuple[int, str], list[object]] = {}
 
@@ -1007,10 +1006,7 @@ def _resolve(ctx: _DocCtx, lex: Lexicon, events: list[_Event]) -> None:
             if _TIME_HINT.search(ctx.low, lo, hi) is None:
                 cache[key] = []  # no digit and no time word: no time expression
                 return cache[key]
-            try:
-                cache[key] = list(find_timexes(text[lo:hi], ctx.ref, prefer=prefer))
-            except Exception:  # another helper's module must not stop extraction
-                cache[key] = []
+            cache[key] = list(find_timexes(text[lo:hi], ctx.ref, prefer=prefer))
         return cache[key]
 
     by_sent: dict[int, list[_Event]] = {}
