@@ -1891,6 +1891,8 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         low = text.translate(_ASCII_LOWER)
     out: list[Timex] = []
     anchors = [m.start() for m in g.anchors.finditer(low)]
+    rev = low[::-1] if anchors else ""  # the back chain is matched on the reversed text
+    size = len(low)
     pos = 0  # end of the last expression
     tried = 0  # every start before this has been tried
     i, n = 0, len(anchors)
@@ -1902,9 +1904,11 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         lo = max(pos, tried, a - _LOOKBACK)
         starts: list[int] = []
         if lo < a:
-            b = g.back.match(low[a - 1 : lo - 1 if lo else None : -1])
+            # low[a - 1 : lo - 1 : -1] is rev[size - a : size - lo] (no look-behind in `back`)
+            b = g.back.match(rev, size - a, size - lo)
             if b is not None:
-                starts = [w.start() for w in _WORD_START.finditer(low, a - b.end(), a)]
+                back = b.end() - (size - a)
+                starts = [w.start() for w in _WORD_START.finditer(low, a - back, a)]
         starts.append(a)
         found = None
         for p in starts:
