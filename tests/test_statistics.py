@@ -279,3 +279,37 @@ def test_seed_gold_precision_and_recall() -> None:
     assert n_gold > 0
     assert precision >= 0.95, f"precision {precision:.3f} ({n_pred} rows)"
     assert recall >= 0.95, f"recall {recall:.3f} ({n_gold} gold rows)"
+
+
+def test_first_of_keeps_order_and_flags() -> None:
+    """`_first_of` is the cascade of its patterns: the first that matches wins, each with its
+    own flags, and `lastgroup` names it."""
+    low = re.compile(r"\s(?P<u>tons?)\b")
+    anycase = re.compile(r"\s(?P<u>t\w*)", re.I)
+    both = statistics._first_of([("low", low), ("anycase", anycase)])
+    m = both.match(" tons of grain")
+    assert m is not None and m.lastgroup == "low" and m.group("low") == "tons"
+    m = both.match(" Tons of grain")
+    assert m is not None and m.lastgroup == "anycase" and m.group("anycase") == "Tons"
+    assert both.match(" grain") is None
+
+
+@pytest.mark.parametrize(
+    "tail", [" percent", "%", " times", "-fold", " USD", " tons", " Million Tons", " km", ""]
+)
+def test_unit_after_agrees_with_the_cascade(tail: str) -> None:
+    lex = statistics._lex()
+    text = f"5{tail} more"
+    cascade = [
+        name
+        for name, rx in (
+            ("percent", lex.percent),
+            ("multiple", lex.multiple),
+            ("cur_suffix", lex.cur_suffix),
+            ("physical", lex.physical),
+            ("physical_words", lex.physical_words),
+        )
+        if rx.match(text, 1)
+    ]
+    m = lex.unit_after.match(text, 1)
+    assert (m.lastgroup if m else None) == (cascade[0] if cascade else None)

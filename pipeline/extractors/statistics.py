@@ -233,6 +233,7 @@ class _Lex:
     change_keys: tuple[str, ...] | None
     unit_after: re.Pattern[str]
     unit_money_after: re.Pattern[str]
+    duration_or_vague_after: re.Pattern[str]
 
 
 def _lower_map(d: dict[str, Any]) -> dict[str, Any]:
@@ -279,7 +280,8 @@ def _lex() -> _Lex:
     money = _first_of(
         [("percent", lex.percent), ("cur_suffix", lex.cur_suffix), ("physical", lex.physical)]
     )
-    return replace(lex, unit_after=after, unit_money_after=money)
+    either = _first_of([("duration", lex.duration_after), ("vague", lex.vague_after)])
+    return replace(lex, unit_after=after, unit_money_after=money, duration_or_vague_after=either)
 
 
 def _lex_base() -> _Lex:
@@ -398,6 +400,7 @@ def _lex_base() -> _Lex:
         change_keys=_first_words(list(change_map)),
         unit_after=_NEVER,
         unit_money_after=_NEVER,
+        duration_or_vague_after=_NEVER,
     )
 
 
@@ -595,9 +598,8 @@ def _excluded(lex: _Lex, ctx: _Context, n: Number) -> bool:
         return True
     if _may_end(tail, lex.duration_before_ends) and lex.duration_before.search(left):
         return True
-    if n.scale == 1.0 and lex.duration_after.match(text, n.end, e0):
-        return True
-    if lex.vague_after.match(text, n.end, e0):
+    after = lex.duration_or_vague_after if n.scale == 1.0 else lex.vague_after
+    if after.match(text, n.end, e0):
         return True
     return _date_adjacent(text, n, s0, e0)
 
