@@ -78,6 +78,10 @@ class Lexicon:
     cue_ac: Any = None  # Aho-Corasick: cue or apposition phrase -> its roles
     apposition_kind: tuple[tuple[str, str], ...] = ()
     route_re: Any = None
+    #: `(anchor, spaces, reach)`: every route head holds one of these words; a route name
+    #: ends within `reach` characters after it and starts after the `spaces`-th space
+    #: before it (empty: look for routes in the whole text)
+    route_anchors: tuple[tuple[str, int, int], ...] = ()
     located: frozenset[str] = frozenset()
     head_words: tuple[str, ...] = ()  # the keys of `head_ac`
     cue_roles: tuple[tuple[str, frozenset[str]], ...] = ()  # the keys and values of `cue_ac`
@@ -120,6 +124,7 @@ def lexicon() -> Lexicon:
             for k, v in (heads_data.get(d) or {}).items()
         ),
         route_re=_route_pattern(heads_data.get("route_heads") or ()),
+        route_anchors=_route_anchors(heads_data.get("route_heads") or ()),
         located=frozenset(heads_data.get("located_heads") or ()),
         head_words=head_words,
         cue_roles=cue_roles,
@@ -241,6 +246,25 @@ def _route_pattern(heads: Any) -> Any:
     return re.compile(
         rf"(?P<a>{first})(?:(?:,| and|, and) (?P<b>{part}))? (?:{_alt(heads)})(?![\w])"
     )
+
+
+#: Words every route head holds one of (a text without them names no route).
+_ROUTE_ANCHORS = ("pipeline", "gas main")
+
+
+def _route_anchors(heads: Any) -> tuple[tuple[str, int, int], ...]:
+    """`Lexicon.route_anchors`: a route name (`A-B, and C-D <head>`) holds 3 spaces before
+    its head and none elsewhere but in the head; it ends with the head, and the character
+    after it is read (the head is a whole word)."""
+    out: dict[str, tuple[int, int]] = {}
+    for head in heads:
+        anchor = next((a for a in _ROUTE_ANCHORS if a in head), None)
+        if anchor is None:
+            return ()
+        i = head.index(anchor)
+        spaces, reach = out.get(anchor, (0, 0))
+        out[anchor] = (max(spaces, 3 + head[:i].count(" ") + 1), max(reach, len(head) - i + 1))
+    return tuple((a, sp, r) for a, (sp, r) in sorted(out.items()))
 
 
 def _core(tok: str) -> str:
@@ -593,7 +617,7 @@ def find_routes(text: str) -> list[Candidate]:
     out: list[Candidate] = []
     if lex.route_re is None or ("pipeline" not in text and "gas main" not in text):
         return out
-    for m in lex.route_re.finditer(text):
+    for m in _route_matches(text, lex):
         for g in ("a", "b"):
             if m.group(g) is None:
                 continue
@@ -603,6 +627,35 @@ def find_routes(text: str) -> list[Candidate]:
             s, e = m.start(g), m.end(g)
             out.append(Candidate(s, e, f"{text[s:e]} pipeline", "infrastructure", None, e))
     return out
+
+
+def _route_matches(text: str, lex: Lexicon) -> Iterator[re.Match[str]]:
+    """`lex.route_re.finditer(text)`, looked for only around the anchors of route heads: a
+    match ends at the head holding one, and none holds a space after a head word but in the
+    head, so the one that ends at an anchor is the one `finditer` finds."""
+    if not lex.route_anchors:
+        yield from lex.route_re.finditer(text)
+        return
+    at: list[tuple[int, int, int]] = []
+    for anchor, spaces, reach in lex.route_anchors:
+        i = text.find(anchor)
+        while i >= 0:
+            at.append((i, spaces, reach))
+            i = text.find(anchor, i + 1)
+    at.sort()
+    n = len(text)
+    pos = 0
+    for i, spaces, reach in at:
+        lo = i
+        for _ in range(spaces):
+            lo = text.rfind(" ", 0, lo)
+            if lo < 0:
+                lo = 0
+                break
+        m = lex.route_re.search(text, max(pos, lo), min(n, i + reach))
+        if m is not None:
+            pos = m.end()
+            yield m
 
 
 _SLASH_NAME = re.compile(rf" ?/ ?({_NAME})")

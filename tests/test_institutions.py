@@ -494,3 +494,58 @@ def test_registry_name_in_a_tail_does_not_swallow_the_discovered_name() -> None:
     assert pairs("Tokayev Visits Nazarbayev University") == [
         ("Nazarbayev University", "nazarbayev-university")
     ]
+
+
+# --- speed-ups that must not change what is found ---------------------------------------------
+
+_route_words = st.sampled_from(
+    [
+        "Atyrau-Kenkiyak",
+        "Kenkiyak-Kumkol",
+        "Baku-Tbilisi-Ceyhan",
+        "Russia-China",
+        "and",
+        ",",
+        ", and",
+        "the",
+        "pipeline",
+        "pipelines",
+        "gas",
+        "main",
+        "oil",
+        "product",
+        "Xpipeline",
+        "Aa-Bpipeline",
+        "-",
+        "\n",
+        "gas main",
+        "mains",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_route_words, st.sampled_from([" ", "", " ", "  "])), max_size=40))
+def test_routes_looked_for_around_anchors_are_all_routes(parts: list[tuple[str, str]]) -> None:
+    from pipeline.institution_discovery import _route_matches, lexicon
+
+    text = "".join(w + sep for w, sep in parts)
+    lex = lexicon()
+    expected = [(m.start(), m.end(), m.groupdict()) for m in lex.route_re.finditer(text)]
+    got = [(m.start(), m.end(), m.groupdict()) for m in _route_matches(text, lex)]
+    assert got == expected
+
+
+def test_routes_around_anchors_examples() -> None:
+    from pipeline.institution_discovery import find_routes
+
+    text = (
+        "They built the Atyrau-Kenkiyak and Kenkiyak-Kumkol oil pipelines; the Russia-China "
+        "pipeline and the Baku-Tbilisi-Ceyhan main oil pipeline, and Bukhara-Ural gas main."
+    )
+    assert [(c.name, c.kind) for c in find_routes(text)] == [
+        ("Atyrau-Kenkiyak pipeline", "infrastructure"),
+        ("Kenkiyak-Kumkol pipeline", "infrastructure"),
+        ("Baku-Tbilisi-Ceyhan pipeline", "infrastructure"),
+        ("Bukhara-Ural pipeline", "infrastructure"),
+    ]
