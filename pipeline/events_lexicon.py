@@ -12,6 +12,8 @@ cannot match is skipped at once (about three times faster on this genre).
 from __future__ import annotations
 
 import re
+import re._constants as sre
+import re._parser as sre_parse
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -231,7 +233,14 @@ class CameoEntry:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     trigger_re: re.Pattern[str]
+    # the trigger patterns' literal beginnings (`meeting`, `signed`, lower case) -> (length,
+    # index into `trigger_parts`): at a word where `k` is the longest such beginning, only
+    # the patterns that may begin there can match (`trigger_parts[i]`, in rule order)
+    trigger_ac: Any
+    trigger_parts: tuple[tuple[re.Pattern[str] | None, bool], ...]  # (regex, begins a gate)
+    trigger_any: re.Pattern[str] | None  # the patterns with no literal beginning, if any
     gate_ac: Any  # ahocorasick.Automaton over the gate prefixes (lower case) -> length
+    gates: tuple[str, ...]  # the gate prefixes, lower case
     rules: dict[str, Rule]  # regex group name -> rule
     generic_re: re.Pattern[str]
     ongoing_re: re.Pattern[str]
@@ -318,8 +327,9 @@ def lexicon() -> Lexicon:
             group = f"{name}__{i}"
             rules[group] = rule
             groups.append(rf"(?P<{group}>{pattern})")
-    trigger_re = re.compile(
-        r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.IGNORECASE | re.UNICODE
+    trigger_re = _trigger_alternation(groups)
+    trigger_ac, trigger_parts, trigger_any = _trigger_dispatch(
+        groups, [str(g).lower() for g in data["gate"]]
     )
     gate_ac = ahocorasick.Automaton()
     for g in data["gate"]:
@@ -376,7 +386,11 @@ def lexicon() -> Lexicon:
 
     return Lexicon(
         trigger_re=trigger_re,
+        trigger_ac=trigger_ac,
+        trigger_parts=trigger_parts,
+        trigger_any=trigger_any,
         gate_ac=gate_ac,
+        gates=tuple(str(g).lower() for g in data["gate"]),
         rules=rules,
         generic_re=words("generic"),
         ongoing_re=lower_pattern(r"\b(?:" + _alt(status["ongoing"]) + r")\b"),
@@ -397,6 +411,97 @@ def lexicon() -> Lexicon:
     )
 
 
+def _trigger_alternation(groups: list[str]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.IGNORECASE | re.UNICODE
+    )
+
+
+_MAX_BEGINNING = 12  # characters of a pattern's literal beginning that are looked at
+_Beginnings = set[tuple[str, bool]]  # (lower-case text, whether the pattern may go on after)
+
+
+def beginnings(pattern: str) -> set[str]:
+    """Lower-case strings one of which every match of `pattern` (case-insensitive) begins
+    with, once lower-cased: `sign(?:ed|s)?` -> {sign, signed, signs}. The empty string
+    when the pattern may begin with anything (`\\w+`, `.`, a long class)."""
+    return {b for b, _ in _seq_beginnings(sre_parse.parse(pattern, re.IGNORECASE))}
+
+
+def _seq_beginnings(items: Any) -> _Beginnings:
+    out: _Beginnings = {("", True)}
+    for op, av in items:
+        live = [b for b, going in out if going]
+        if not live:
+            break
+        options = _item_beginnings(op, av)
+        nxt = {x for x in out if not x[1]}
+        for b in live:
+            for t, going in options:
+                u = b + t
+                nxt.add((u[:_MAX_BEGINNING], False) if len(u) >= _MAX_BEGINNING else (u, going))
+        out = nxt
+        if len(out) > 256:
+            return {(b, False) for b, _ in out}
+    return out
+
+
+def _item_beginnings(op: Any, av: Any) -> _Beginnings:
+    stop: _Beginnings = {("", False)}
+    if op is sre.LITERAL:
+        c = chr(av).lower()
+        return {(c, True)} if len(c) == 1 else stop
+    if op is sre.IN:
+        chars: set[str] = set()
+        for o, a in av:
+            if o is sre.LITERAL:
+                chars.add(chr(a).lower())
+            elif o is sre.RANGE and a[1] - a[0] <= 30:
+                chars.update(chr(x).lower() for x in range(a[0], a[1] + 1))
+            else:
+                return stop
+        return {(c, True) for c in chars} if all(len(c) == 1 for c in chars) else stop
+    if op is sre.SUBPATTERN:
+        return _seq_beginnings(av[3])
+    if op is sre.BRANCH:
+        out: _Beginnings = set()
+        for branch in av[1]:
+            out |= _seq_beginnings(branch)
+        return out
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        least, most, sub = av
+        inner = _seq_beginnings(sub)
+        if most != 1:
+            inner = {(b, False) for b, _ in inner}
+        return inner | {("", True)} if least == 0 else inner
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return {("", True)}  # consumes nothing
+    return stop
+
+
+def _trigger_dispatch(
+    groups: list[str], gates: list[str]
+) -> tuple[Any, tuple[tuple[re.Pattern[str] | None, bool], ...], re.Pattern[str] | None]:
+    starts = [beginnings(g) for g in groups]
+    anywhere = [i for i, b in enumerate(starts) if "" in b]
+    keys = sorted({b for bs in starts for b in bs if b})
+    compiled: dict[tuple[int, ...], re.Pattern[str]] = {}
+    parts: list[tuple[re.Pattern[str] | None, bool]] = []
+    ac = ahocorasick.Automaton()
+    for k in keys:
+        # the patterns that may match where `k` is the longest beginning found
+        which = tuple(
+            i for i, bs in enumerate(starts) if i in anywhere or any(k.startswith(b) for b in bs)
+        )
+        if which not in compiled:
+            compiled[which] = _trigger_alternation([groups[i] for i in which])
+        ac.add_word(k, (len(k), len(parts)))
+        parts.append((compiled[which], any(k.startswith(g) for g in gates)))
+    ac.make_automaton()
+    rest = _trigger_alternation([groups[i] for i in anywhere]) if anywhere else None
+    return ac, tuple(parts), rest
+
+
 def cameo_code(lex: Lexicon, event_type: str, rule: str, status: str, host: bool) -> str | None:
     """The CAMEO code of the first mapping entry whose conditions hold."""
     for e in lex.cameo:
@@ -414,15 +519,28 @@ def cameo_code(lex: Lexicon, event_type: str, rule: str, status: str, host: bool
 
 def find_triggers(lex: Lexicon, text: str, low: str) -> list[re.Match[str]]:
     """Trigger matches in `text` (`low` is `fold_case(text)`), left to right, non-overlapping:
-    the full expression is tried only where a gate word begins (same result as
-    `trigger_re.finditer`, faster)."""
+    `trigger_re` tried only where a gate word begins (same result as `trigger_re.finditer`
+    where the gate list is complete), faster: only the patterns whose literal beginning is
+    there are tried (their alternation gives the same match as the whole one)."""
+    longest: dict[int, int] = {}  # word start -> the longest pattern beginning there
+    for end, (n, k) in lex.trigger_ac.iter(low):
+        pos = end - n + 1
+        if pos == 0 or not (low[pos - 1].isalnum() or low[pos - 1] in "_-"):
+            longest[pos] = k  # hits come by end: a longer beginning at `pos` comes later
+    tries: list[tuple[int, re.Pattern[str] | None]] = []
+    if lex.trigger_any is not None:
+        tries = [(pos, None) for pos in gate_positions(lex, low) if pos not in longest]
+    for pos, k in longest.items():
+        rx, gated = lex.trigger_parts[k]
+        if gated or any(low.startswith(g, pos) for g in lex.gates):
+            tries.append((pos, rx))
+    tries.sort(key=lambda t: t[0])
     out: list[re.Match[str]] = []
     last_end = 0
-    match = lex.trigger_re.match
-    for pos in gate_positions(lex, low):
+    for pos, rx in tries:
         if pos < last_end:
             continue
-        m = match(text, pos)
+        m = (rx or lex.trigger_any or lex.trigger_re).match(text, pos)
         if m is not None:
             out.append(m)
             last_end = m.end()

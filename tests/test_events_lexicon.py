@@ -6,9 +6,13 @@ import re
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.events_lexicon import (
     MODIFIERS,
+    beginnings,
+    find_triggers,
     fold_case,
     gate_positions,
     lexicon,
@@ -21,6 +25,7 @@ _ALL = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0
 def _pattern_letters() -> set[str]:
     lex = lexicon()
     texts = [MODIFIERS, lex.planned_re.pattern, lex.ongoing_re.pattern, lex.publisher_re.pattern]
+    texts += [lex.trigger_re.pattern]
     texts += [r.requires.pattern for r in lex.rules.values() if r.requires is not None]
     return {c for t in texts for c in t if c.isalpha()} | set("abcdefghijklmnopqrstuvwxyz")
 
@@ -66,3 +71,68 @@ def test_gate_positions_are_word_starts() -> None:
     text = "Pre-visit talks; revisit the Visit and the Têt-à-tête"
     found = gate_positions(lexicon(), fold_case(text))
     assert [text[p : p + 5] for p in found] == ["talks", "Visit", "Têt-à"]
+
+
+def test_beginnings() -> None:
+    assert beginnings(r"sign(?:ed|s|ing)?\s+(?:a\s+)?decree") == {
+        "sign",
+        "signed",
+        "signs",
+        "signing",
+    }
+    assert beginnings(r"(?:tele)?phone") == {"phone", "telephone"}
+    assert beginnings(r"(?-i:Expo|EXPO)(?:[\s-]*\d{4})?") == {"expo"}
+    assert beginnings(r"meet(?=\s)") == {"meet"}
+    assert beginnings(r"[Tt]rips?") == {"trip", "trips"}
+    assert beginnings(r"\w+ visit") == {""}  # may begin with anything
+    assert beginnings(r"construction-of-the-plant") == {"construction"}  # the first 12 characters
+
+
+def _reference_triggers(text: str) -> list[tuple[int, int, str | None]]:
+    """The plain way: `trigger_re` at every gate position."""
+    lex = lexicon()
+    out: list[tuple[int, int, str | None]] = []
+    last_end = 0
+    for pos in gate_positions(lex, fold_case(text)):
+        if pos < last_end:
+            continue
+        m = lex.trigger_re.match(text, pos)
+        if m is not None:
+            out.append((m.start(), m.end(), m.lastgroup))
+            last_end = m.end()
+    return out
+
+
+_TRIGGER_TEXTS = [
+    "The leaders met in Astana and signed the Treaty; the SCO summit opened on Monday.",
+    "Tokayev paid a state visit to Moscow. The talks were held tête-à-tête. Expo-2017 opened.",
+    "He gave a speech at the forum, and a telephone conversation followed the re-election.",
+    "The Council session of the CIS Heads of State; assets were set up; MEETINGS of the EAEU.",
+]
+
+
+def test_find_triggers_as_the_whole_alternation() -> None:
+    lex = lexicon()
+    for text in _TRIGGER_TEXTS:
+        found = [
+            (m.start(), m.end(), m.lastgroup) for m in find_triggers(lex, text, fold_case(text))
+        ]
+        assert found == _reference_triggers(text)
+        assert found
+
+
+_WORDS = (
+    "met meeting Meetings summit SCO signed sign of the Council session visit visited trip to "
+    "talks tête-à-tête opened Expo 2017 CIS Heads State launch Soyuz rocket elections "
+    "re-elected days culture Year Russia in Kazakhstan ı İ ſ - , . “ ”"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS.split(" ")), max_size=30))
+def test_find_triggers_property(words: list[str]) -> None:
+    text = " ".join(words)
+    found = [
+        (m.start(), m.end(), m.lastgroup) for m in find_triggers(lexicon(), text, fold_case(text))
+    ]
+    assert found == _reference_triggers(text)
