@@ -272,12 +272,14 @@ def _core(tok: str) -> str:
 
 
 def _is_name_token(tok: str, lex: Lexicon) -> bool:
-    core = _core(tok)
+    core = tok.strip(_QUOTES)
     return bool(core) and core not in lex.stop and bool(_NAME_TOKEN.match(core))
 
 
 def _ends_clause(tok: str) -> bool:
     """The token carries punctuation that ends a name (`Bank,`, `Astana.`; not `L.N.`)."""
+    if tok[-1:].isalnum():
+        return False  # most tokens
     t = tok.rstrip(_CLOSE_QUOTES)
     if not t:
         return True
@@ -295,7 +297,7 @@ def is_weak(words: list[str], lex: Lexicon) -> bool:
     and what follows it."""
     i = 0
     while i < len(words):
-        w = _core(words[i]).rstrip(".,")
+        w = words[i].strip(_QUOTES).rstrip(".,")
         if w.lower() == "named" and i + 1 < len(words) and words[i + 1].lower() == "after":
             return True
         if not w or w.lower() in lex.weak or w in lex.legal or country_iso3(w):
@@ -313,8 +315,8 @@ def is_weak(words: list[str], lex: Lexicon) -> bool:
 
 def _joins_subjects(text: str, toks: list[tuple[int, int]], j: int, lex: Lexicon) -> bool:
     """`toks[j]` is `and` between two subject words of one name (`Oil and Gas`)."""
-    left = _core(text[toks[j - 1][0] : toks[j - 1][1]])
-    right = _core(text[toks[j + 1][0] : toks[j + 1][1]])
+    left = text[toks[j - 1][0] : toks[j - 1][1]].strip(_QUOTES)
+    right = text[toks[j + 1][0] : toks[j + 1][1]].strip(_QUOTES)
     return left in lex.and_words and right[:1].isupper() and not _ends_clause(left)
 
 
@@ -322,7 +324,7 @@ def _head_len(words: list[str], lex: Lexicon) -> int:
     """How many of the last `words` make the head (`News Agency` -> 2)."""
     for n in (3, 2, 1):
         if len(words) >= n:
-            key = " ".join(_core(w).rstrip(",;:!?).") for w in words[-n:])
+            key = " ".join(w.strip(_QUOTES).rstrip(",;:!?).") for w in words[-n:])
             if key in lex.heads:
                 return n
     return 1
@@ -333,7 +335,7 @@ _NUMBERED = re.compile(r"-\d+$")  # `GRES-2`
 
 def _head_kind(words: list[str], lex: Lexicon) -> str | None:
     """Kind of the head: the longest head (`News Agency`) ending the words."""
-    last = [_core(w).rstrip(",;:!?)") for w in words[-3:]]
+    last = [w.strip(_QUOTES).rstrip(",;:!?)") for w in words[-3:]]
     for n in (3, 2, 1):
         if len(last) >= n:
             key = " ".join(last[-n:])
@@ -396,9 +398,11 @@ def _left_extent(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) 
     j = hi - 1
     while j >= 0 and hi - j <= 8:
         tok = text[toks[j][0] : toks[j][1]]
+        if "a" <= tok[0] <= "z" and "-" not in tok[1:4] and not tok.startswith("and"):
+            break  # most words before a name: a lower-case word is no name token
         if _ends_clause(tok) or not _gap_ok(text, toks[j][1], toks[j + 1][0]):
             break
-        core = _core(tok)
+        core = tok.strip(_QUOTES)
         if _possessive(core) and core not in lex.possessive_ok:
             break
         if core in ("and", "&") and j > 0 and _joins_subjects(text, toks, j, lex):
@@ -418,9 +422,9 @@ def _reads_on(text: str, right: list[tuple[int, int]], lex: Lexicon) -> bool:
     Russian Railways`) or that word opens a tail (`of`, `named`, `in`). Otherwise the head and
     the word after it are all it reads on the right."""
     (hs, he), (ns, ne) = right
-    if _core(text[hs:he]).rstrip(".,;:!?)") in lex.legal:
+    if text[hs:he].strip(_QUOTES).rstrip(".,;:!?)") in lex.legal:
         return True
-    ncore = _core(text[ns:ne]).rstrip(".,;:!?)")
+    ncore = text[ns:ne].strip(_QUOTES).rstrip(".,;:!?)")
     return ncore in lex.openers or ncore == "named" or ncore == "in"
 
 
@@ -705,7 +709,7 @@ def _candidate_at(
 ) -> Candidate | None:
     hs, he = toks[hi]
     head_tok = text[hs:he]
-    head_core = _core(head_tok).rstrip(".,;:!?)")
+    head_core = head_tok.strip(_QUOTES).rstrip(".,;:!?)")
     is_legal = head_core in lex.legal
     # a head word is the head only if it is capitalised as a name (not `the plant`)
     if not head_core[:1].isupper():
@@ -717,7 +721,7 @@ def _candidate_at(
     head_ends = _ends_clause(head_tok)
     if not head_ends and nxt < len(toks) and _gap_ok(text, he, toks[nxt][0]):
         ntok = text[toks[nxt][0] : toks[nxt][1]]
-        ncore = _core(ntok).rstrip(".,;:!?)")
+        ncore = ntok.strip(_QUOTES).rstrip(".,;:!?)")
         if ncore in lex.event_words:
             return None
         if ncore[:1].isupper() and (ncore in lex.heads or ncore in lex.legal):
@@ -754,7 +758,7 @@ def _candidate_at(
         elif cut is None:
             country = None
     # drop trailing joiners left by the cut
-    while last > hi and _core(words[-1]).rstrip(".,;:") in lex.joiners:
+    while last > hi and words[-1].strip(_QUOTES).rstrip(".,;:") in lex.joiners:
         words = words[:-1]
         last -= 1
     kind = _head_kind(words[: hi - first + 1], lex)
@@ -782,7 +786,7 @@ def _candidate_at(
     if end <= start:
         return None
     if country is None:
-        country = country_iso3(_core(words[0])) if pre else None
+        country = country_iso3(words[0].strip(_QUOTES)) if pre else None
     name = " ".join(text[start:end].split())
     if country_iso3(name):
         return None
@@ -797,7 +801,7 @@ def _located_tail(text: str, toks: list[tuple[int, int]], hi: int) -> int:
     for n in (4, 3, 2, 1):
         if k + n > len(toks) or not _gap_ok(text, toks[hi][1], toks[k + n - 1][0]):
             continue
-        chunk = " ".join(_core(text[s:e]).rstrip(".,;:") for s, e in toks[k : k + n])
+        chunk = " ".join(text[s:e].strip(_QUOTES).rstrip(".,;:") for s, e in toks[k : k + n])
         if country_iso3(chunk) or _is_place(chunk):
             return k + n - 1
     return hi
@@ -814,7 +818,9 @@ def _located(
         end -= 1
     while start < end and text[start] in _OPEN_QUOTES + "(":
         start += 1
-    country = country_iso3(_core(text[toks[first][0] : toks[first][1]])) if first < hi else None
+    country = (
+        country_iso3(text[toks[first][0] : toks[first][1]].strip(_QUOTES)) if first < hi else None
+    )
     return Candidate(start, end, " ".join(text[start:end].split()), kind, country, toks[hi][1])
 
 
@@ -822,7 +828,7 @@ def _tail(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> int:
     """Index of the last token of the tail after the head (`of Foreign Affairs`), or `hi`."""
     last = hi
     k = hi + 1
-    if _core(text[toks[k][0] : toks[k][1]]) == "named":
+    if text[toks[k][0] : toks[k][1]].strip(_QUOTES) == "named":
         if k + 1 < len(toks) and text[toks[k + 1][0] : toks[k + 1][1]] == "after":
             k += 2
         else:
@@ -832,7 +838,7 @@ def _tail(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> int:
     prev = ""
     while k < len(toks) and k - hi <= 14 and _gap_ok(text, toks[k - 1][1], toks[k][0]):
         tok = text[toks[k][0] : toks[k][1]]
-        core = _core(tok).rstrip(".,;:!?)")
+        core = tok.strip(_QUOTES).rstrip(".,;:!?)")
         if core in lex.joiners and not _ends_clause(tok):
             if core == "the" and prev in ("and", "&"):
                 break  # `... and the Ministry of Finance`: another name begins
@@ -856,7 +862,7 @@ def _country_tail(words: list[str], head_pos: int) -> tuple[int | None, str | No
     for n in (4, 3, 2, 1):
         if len(words) - n <= head_pos + 1:
             continue
-        chunk = " ".join(_core(w).rstrip(".,;:") for w in words[-n:])
+        chunk = " ".join(w.strip(_QUOTES).rstrip(".,;:") for w in words[-n:])
         iso = country_iso3(chunk)
         if not iso:
             continue
