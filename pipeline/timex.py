@@ -198,7 +198,8 @@ def _safe_year(y: int) -> bool:
 @cache
 def _lexicon() -> dict[str, Any]:
     text = resources.files("pipeline.lexicons").joinpath("timex.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    data: dict[str, Any] = yaml.load(text, Loader=loader)
     return data
 
 
@@ -297,6 +298,15 @@ class _Unknown(Exception):
     """The first words of a rule cannot be listed: the rule is tried at every word."""
 
 
+@cache
+def _parse_tree(pattern: str) -> tuple[Any, Any]:
+    """The parse tree of `pattern` by the standard `re` parser and its constants module
+    (parsed once: the analyses of a rule walk it several times)."""
+    parser: Any = importlib.import_module("re._parser")
+    c: Any = importlib.import_module("re._constants")
+    return list(parser.parse(pattern)), c
+
+
 def _first_words(pattern: str, limit: int = 5000) -> frozenset[str] | None:
     """The letter runs a match of `pattern` can start with ("" = a non-letter first).
 
@@ -304,9 +314,7 @@ def _first_words(pattern: str, limit: int = 5000) -> frozenset[str] | None:
     set is open-ended or too large, or the parser is unavailable.
     """
     try:
-        parser: Any = importlib.import_module("re._parser")
-        c: Any = importlib.import_module("re._constants")
-        tree = list(parser.parse(pattern))
+        tree, c = _parse_tree(pattern)
     except Exception:  # pragma: no cover - another Python: every rule is tried everywhere
         return None
     out: set[str] = set()
@@ -401,9 +409,7 @@ def _first_two(
     listed (the walk stops at other first words). Lower-case patterns."""
     prefixes = frozenset(w[:k] for w in wanted for k in range(len(w) + 1))
     try:
-        parser: Any = importlib.import_module("re._parser")
-        c: Any = importlib.import_module("re._constants")
-        tree = list(parser.parse(pattern))
+        tree, c = _parse_tree(pattern)
     except Exception:  # pragma: no cover - another Python: no second-word dispatch
         return None
     out: set[tuple[str, str]] = set()
@@ -522,15 +528,17 @@ def _first_two(
 _WORD_DISPATCH_MIN = 12  # first words with this many rules get a second-token dispatch
 
 
-def _second_fits(seconds: set[str], key: str) -> bool:
-    """Can a rule whose second tokens are `seconds` (from `_first_two`, without `_ANY`) match
-    where the text's second token is `key` (a letter run, `_OTHER`, `_GLUED`, or `_ANY` for
-    a letter run that no rule lists)?"""
+def _second_fits(seconds: tuple[frozenset[str], tuple[str, ...]], key: str) -> bool:
+    """Can a rule whose second tokens are `seconds` (from `_first_two`, without `_ANY`: the
+    whole tokens, and the prefixes of those ending with "…") match where the text's second
+    token is `key` (a letter run, `_OTHER`, `_GLUED`, or `_ANY` for a letter run that no
+    rule lists)?"""
+    whole, prefixes = seconds
     if key in (_OTHER, _GLUED):
-        return key in seconds
+        return key in whole
     if key == _ANY:
-        return any(b.endswith("…") for b in seconds)
-    return key in seconds or any(b.endswith("…") and key.startswith(b[:-1]) for b in seconds)
+        return bool(prefixes)
+    return key in whole or any(key.startswith(b) for b in prefixes)
 
 
 def _first_words_of_tree(items: list[Any], c: Any) -> set[str] | None:
@@ -607,14 +615,36 @@ def _digit_rule_may_match(rule: str, size: int, ch: str) -> bool:
     return True
 
 
+class _Rules:
+    """Rules tried together at a position: one alternation of their patterns, in priority
+    order, compiled on first use (a fresh process compiles only the sets its text needs)."""
+
+    __slots__ = ("names", "rx", "source")
+
+    def __init__(self, names: tuple[str, ...], source: str) -> None:
+        self.names = names
+        self.source = source
+        self.rx: re.Pattern[str] | None = None
+
+    def pattern(self) -> re.Pattern[str]:
+        if self.rx is None:
+            self.rx = re.compile(self.source)
+        return self.rx
+
+
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     anchors: re.Pattern[str]
     back: re.Pattern[str]
-    dispatch: dict[str, tuple[re.Pattern[str], tuple[str, ...]]]
-    digit_dispatch: dict[tuple[int, str], tuple[re.Pattern[str], tuple[str, ...]] | None]
-    word_dispatch: dict[str, dict[str, tuple[re.Pattern[str], tuple[str, ...]] | None]]
-    singles: dict[str, re.Pattern[str]]
+    dispatch: dict[str, _Rules]
+    digit_dispatch: dict[tuple[int, str], _Rules | None]
+    # First word -> second token -> rules; a table is built on first use ({} until then).
+    word_dispatch: dict[str, dict[str, _Rules | None]]
+    singles: dict[str, _Rules]
+    patterns: tuple[str, ...]  # the rules' patterns, in priority order
+    names: tuple[str, ...]
+    firsts: tuple[frozenset[str] | None, ...]  # see `_first_words`
+    rule_sets: dict[tuple[int, ...], _Rules]  # one `_Rules` per set of rule indices
     months: dict[str, int]
     weekdays: dict[str, int]
     seasons: dict[str, tuple[int, int]]
@@ -638,6 +668,42 @@ class _Grammar:
 
 def _norm(s: str) -> str:
     return " ".join(s.lower().replace("-", " ").split())
+
+
+def _word_table(g: _Grammar, w: str) -> dict[str, _Rules | None]:
+    """The rules after the common first word `w`, by the token after it (a letter run,
+    `_OTHER`, `_GLUED`, or `_ANY` for a letter run no rule lists), from `_first_two`; built
+    on first use and kept in `g.word_dispatch[w]`."""
+    table = g.word_dispatch[w]
+    if table:
+        return table
+    idx = [i for i, f in enumerate(g.firsts) if f is None or w in f]
+    wanted = frozenset((w,))
+    seconds: list[tuple[frozenset[str], tuple[str, ...]] | None] = []  # None: any token
+    keys = {_OTHER, _GLUED, _ANY}  # _ANY: a word not listed
+    for i in idx:
+        two = _first_two(g.patterns[i], wanted)
+        mine = {b for a, b in two if a == w} if two is not None else set()
+        if not mine or _ANY in mine:
+            seconds.append(None)
+            continue
+        prefixes = tuple(sorted(b[:-1] for b in mine if b.endswith("…")))
+        seconds.append((frozenset(b for b in mine if not b.endswith("…")), prefixes))
+        keys.update(b.removesuffix("…") for b in mine)
+    built: dict[str, _Rules | None] = {}
+    for key in sorted(keys):
+        sub = tuple(
+            i for i, sec in zip(idx, seconds, strict=True) if sec is None or _second_fits(sec, key)
+        )
+        if not sub:
+            built[key] = None
+        elif sub in g.rule_sets:
+            built[key] = g.rule_sets[sub]
+        else:
+            src = "|".join(g.patterns[i] for i in sub)
+            built[key] = g.rule_sets.setdefault(sub, _Rules(tuple(g.names[i] for i in sub), src))
+    table.update(built)
+    return table
 
 
 @cache
@@ -901,7 +967,14 @@ def _grammar() -> _Grammar:
         body = body.replace("(?P<@", f"(?P<{name}__").replace("(?P=@", f"(?P={name}__")
         parts.append(f"(?P<{name}>{body})")
     names = tuple(name for name, _ in rules)
-    singles = {name: re.compile(part) for name, part in zip(names, parts, strict=True)}
+    singles = {name: _Rules((name,), part) for name, part in zip(names, parts, strict=True)}
+    rule_sets: dict[tuple[int, ...], _Rules] = {}
+
+    def rule_set(sub: tuple[int, ...]) -> _Rules:
+        if sub not in rule_sets:
+            src = "|".join(parts[i] for i in sub)
+            rule_sets[sub] = _Rules(tuple(names[i] for i in sub), src)
+        return rule_sets[sub]
 
     # Anchors: every expression holds one (a number, a month, a weekday, a unit, a relative
     # or present word...) within its first words. One scan finds them; the rules are then
@@ -936,65 +1009,30 @@ def _grammar() -> _Grammar:
     # in priority order; a rule whose first words cannot be listed is tried at every word.
     firsts = [_first_words(part) for part in parts]
     vocab: set[str] = set().union(*(f for f in firsts if f is not None))
-    dispatch: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+    dispatch: dict[str, _Rules] = {}
     for w in sorted(vocab | {"*"}):
-        idx = [i for i, f in enumerate(firsts) if f is None or w in f]
+        idx = tuple(i for i, f in enumerate(firsts) if f is None or w in f)
         if idx:
-            dispatch[w] = (
-                re.compile("|".join(parts[i] for i in idx)),
-                tuple(names[i] for i in idx),
-            )
+            dispatch[w] = rule_set(idx)
 
     # At a digit the rules of dispatch[""] are narrowed further by the length of the digit
     # run and the character after it (see `_digit_rule_may_match`).
-    digit_dispatch: dict[tuple[int, str], tuple[re.Pattern[str], tuple[str, ...]] | None] = {}
-    by_subset: dict[tuple[int, ...], tuple[re.Pattern[str], tuple[str, ...]]] = {}
+    digit_dispatch: dict[tuple[int, str], _Rules | None] = {}
     digit_entry = dispatch.get("", dispatch.get("*"))
-    digit_names = digit_entry[1] if digit_entry is not None else ()
+    digit_names = digit_entry.names if digit_entry is not None else ()
     for size in range(1, _DIGIT_RUN_MAX + 1):
         for ch in (*_DIGIT_NEXT, ""):
             sub = tuple(
                 i for i in range(len(names))
                 if names[i] in digit_names and _digit_rule_may_match(names[i], size, ch)
             )  # fmt: skip
-            if not sub:
-                digit_dispatch[(size, ch)] = None
-                continue
-            if sub not in by_subset:
-                by_subset[sub] = (
-                    re.compile("|".join(parts[i] for i in sub)),
-                    tuple(names[i] for i in sub),
-                )
-            digit_dispatch[(size, ch)] = by_subset[sub]
+            digit_dispatch[(size, ch)] = rule_set(sub) if sub else None
 
     # After a common first word the rules are narrowed further by the token after it (see
-    # `_first_two` and `_second_key`): "in 2023" tries no rule that needs "in the".
-    wanted = frozenset(w for w in vocab if w and len(dispatch[w][1]) >= _WORD_DISPATCH_MIN)
-    twos = [_first_two(part, wanted) for part in parts]
-    word_dispatch: dict[str, dict[str, tuple[re.Pattern[str], tuple[str, ...]] | None]] = {}
-    for w in sorted(wanted):
-        idx = [i for i, f in enumerate(firsts) if f is None or w in f]
-        seconds: list[set[str] | None] = []  # None: any second token
-        for i in idx:
-            two = twos[i]
-            mine = {b for a, b in two if a == w} if two is not None else set()
-            seconds.append(None if not mine or _ANY in mine else mine)
-        keys = {_OTHER, _GLUED, _ANY}  # _ANY: a word not listed
-        for sec in seconds:
-            keys.update(b.removesuffix("…") for b in sec or ())
-        table: dict[str, tuple[re.Pattern[str], tuple[str, ...]] | None] = {}
-        for key in keys:
-            sub = tuple(
-                i for i, sec in zip(idx, seconds, strict=True)
-                if sec is None or _second_fits(sec, key)
-            )  # fmt: skip
-            if sub and sub not in by_subset:
-                by_subset[sub] = (
-                    re.compile("|".join(parts[i] for i in sub)),
-                    tuple(names[i] for i in sub),
-                )
-            table[key] = by_subset[sub] if sub else None
-        word_dispatch[w] = table
+    # `_word_table`): "in 2023" tries no rule that needs "in the".
+    word_dispatch: dict[str, dict[str, _Rules | None]] = {
+        w: {} for w in vocab if w and len(dispatch[w].names) >= _WORD_DISPATCH_MIN
+    }
 
     sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
     return _Grammar(
@@ -1004,6 +1042,10 @@ def _grammar() -> _Grammar:
         digit_dispatch=digit_dispatch,
         word_dispatch=word_dispatch,
         singles=singles,
+        patterns=tuple(parts),
+        names=names,
+        firsts=tuple(firsts),
+        rule_sets=rule_sets,
         months={k: v for k, v in month_map.items()},
         weekdays=weekdays,
         seasons=seasons,
@@ -1941,6 +1983,8 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
         if table is None:
             entry = g.dispatch.get(w.group(), g.dispatch.get("*"))
         else:
+            if not table:
+                table = _word_table(g, w.group())
             e = w.end()
             if e < len(low) and low[e] in _BLANKS:
                 b = _BLANK_RUN.match(low, e)
@@ -1959,8 +2003,7 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
             entry = g.digit_dispatch[(min(e - p, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")]
     if entry is None:
         return None
-    rx, names = entry
-    m = rx.match(low, p)
+    m = (entry.rx or entry.pattern()).match(low, p)
     if m is None:
         return None
     tx = _from_match(g, m, text, ref, prefer)
@@ -1968,9 +2011,11 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
         return tx
     # Rejected: try the later rules at the same position.
     rejected = m.lastgroup or ""
+    names = entry.names
     k = names.index(rejected) + 1 if rejected in names else len(names)
     for name in names[k:]:
-        m2 = g.singles[name].match(low, p)
+        single = g.singles[name]
+        m2 = (single.rx or single.pattern()).match(low, p)
         if m2 is not None:
             tx = _from_match(g, m2, text, ref, prefer)
             if tx:

@@ -171,8 +171,8 @@ def test_digit_gate_never_hides_a_rule(text: str) -> None:
             continue
         ch = low[run.end() : run.end() + 1]
         size = min(run.end() - p, timex._DIGIT_RUN_MAX)
-        for name in g.dispatch[""][1]:
-            if g.singles[name].match(low, p) is not None:
+        for name in g.dispatch[""].names:
+            if g.singles[name].pattern().match(low, p) is not None:
                 assert timex._digit_rule_may_match(name, size, ch), (name, text, p)
 
 
@@ -188,8 +188,8 @@ def test_digit_gate_on_arbitrary_digit_text(text: str) -> None:
             continue
         ch = text[run.end() : run.end() + 1]
         size = min(run.end() - p, timex._DIGIT_RUN_MAX)
-        for name in g.dispatch[""][1]:
-            if g.singles[name].match(text, p) is not None:
+        for name in g.dispatch[""].names:
+            if g.singles[name].pattern().match(text, p) is not None:
                 assert timex._digit_rule_may_match(name, size, ch), (name, text, p)
 
 
@@ -216,16 +216,16 @@ def _dispatch_agrees(text: str) -> None:
         w = timex._FIRST_WORD.match(low, p)
         if w is None or (p and low[p - 1].isalpha()) or w.group() not in g.word_dispatch:
             continue
-        full = g.dispatch[w.group()][0].match(low, p)
+        full = g.dispatch[w.group()].pattern().match(low, p)
         e = w.end()
-        table = g.word_dispatch[w.group()]
+        table = timex._word_table(g, w.group())
         if e < len(low) and low[e] in timex._BLANKS:
             q = timex._BLANK_RUN.match(low, e)
             t = timex._FIRST_WORD.match(low, q.end() if q else e)
             entry = table.get(t.group(), table[timex._ANY]) if t else table[timex._OTHER]
         else:
             entry = table[timex._GLUED]
-        narrow = entry[0].match(low, p) if entry is not None else None
+        narrow = entry.pattern().match(low, p) if entry is not None else None
         if full is None:
             assert narrow is None, (text, p)
         else:
@@ -297,3 +297,22 @@ def test_word_dispatch_agrees_with_full_dispatch(text: str) -> None:
 def test_word_dispatch_on_arbitrary_phrases(words: list[str]) -> None:
     _dispatch_agrees(" ".join(words))
     _dispatch_agrees("".join(words))
+
+
+def test_rule_sets_are_compiled_on_first_use() -> None:
+    """A fresh grammar compiles no rule set and builds no second-token table until a text
+    needs it; a rule set is compiled once."""
+    from pipeline import timex
+
+    g = timex._grammar.__wrapped__()
+    assert all(r.rx is None for r in g.rule_sets.values())
+    assert all(r.rx is None for r in g.singles.values())
+    assert g.word_dispatch and not any(g.word_dispatch.values())
+    rules = g.dispatch["in"]
+    rx = rules.pattern()
+    assert rules.pattern() is rx and rules.rx is rx
+    table = timex._word_table(g, "in")
+    assert timex._word_table(g, "in") is table is g.word_dispatch["in"]
+    after_digits = table[timex._OTHER]  # "in 2023", "in 9m 2023"
+    assert after_digits is not None and "n_months_code" in after_digits.names
+    assert "rolling" not in after_digits.names  # "in 2023" cannot be "in the past year"
