@@ -21,6 +21,7 @@ from typing import Any
 import ahocorasick
 import pycountry
 
+from pipeline.geo import country_iso3
 from pipeline.lexicon import load
 
 #: Determiners and possessives that may open an event's noun phrase.
@@ -250,7 +251,8 @@ class Lexicon:
     pair_re: re.Pattern[str]
     home_re: re.Pattern[str]
     host_re: re.Pattern[str]
-    country_word_re: re.Pattern[str]
+    country_word_re: re.Pattern[str]  # `(?<![\w-])(?:Kazakhstan|Russia|...)(?![\w])`
+    country_word_iso: dict[str, str | None]  # each word `country_word_re` matches -> ISO3
     documents_re: re.Pattern[str]
     publishers: dict[str, str]  # publisher name -> ISO3
     publisher_re: re.Pattern[str]
@@ -287,6 +289,22 @@ def lower_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
         if m.group(1) or m.group(2):
             raise ValueError(f"not a lower-case pattern: {pattern[:80]!r}")
     return re.compile(pattern, flags & ~re.IGNORECASE)
+
+
+def word_alternation(words: list[str]) -> re.Pattern[str]:
+    r"""`(?<![\w-])(?:w1|w2|...)(?![\w])` over literal words (case-sensitive), written so
+    that `re` scans fast: the alternatives grouped by first character, each group opening
+    with its literal character and the lookbehind after it (`K(?<![\w-]K)(?:azakh|...)`),
+    so that only positions holding a first character are tried. Same matches, in the same
+    order of preference (within a group, the words keep their order)."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[:1], []).append(w[1:])
+    alts = [
+        f"{re.escape(c)}(?<![\\w-]{re.escape(c)})(?:{'|'.join(re.escape(r) for r in rests)})"
+        for c, rests in groups.items()
+    ]
+    return re.compile(r"(?:" + "|".join(alts) + r")(?![\w])")
 
 
 def _alt(patterns: list[str]) -> str:
@@ -344,11 +362,7 @@ def lexicon() -> Lexicon:
         country_words.extend(v for v in variants if v[:1].isupper())
     for c in pycountry.countries:
         country_names.setdefault(c.alpha_3, getattr(c, "common_name", None) or c.name)
-    country_word_re = re.compile(
-        r"(?<![\w-])(?:"
-        + "|".join(re.escape(w) for w in sorted(country_words, key=len, reverse=True))
-        + r")(?![\w])"
-    )
+    country_word_re = word_alternation(sorted(country_words, key=len, reverse=True))
     publishers: dict[str, str] = {}
     for iso3, names in data["publishers"].items():
         for n in names:
@@ -401,6 +415,7 @@ def lexicon() -> Lexicon:
         home_re=words("home_words"),
         host_re=words("host_words"),
         country_word_re=country_word_re,
+        country_word_iso={w: country_iso3(w) for w in country_words},
         documents_re=lists["documents"],
         publishers=publishers,
         publisher_re=publisher_re,

@@ -136,3 +136,18 @@ def test_find_triggers_property(words: list[str]) -> None:
         (m.start(), m.end(), m.lastgroup) for m in find_triggers(lexicon(), text, fold_case(text))
     ]
     assert found == _reference_triggers(text)
+
+
+def test_word_alternation_as_the_plain_one() -> None:
+    words = sorted(lexicon().country_word_iso, key=len, reverse=True)
+    plain = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w])")
+    text = (
+        "Kazakhstan and Russia; the Russian-Kazakh border, non-Russian, Russians, Kyrgyzstan. "
+        "Uzbekistan’s, Russia-made, (China) Kazakh Russia"
+    )
+    fast = lexicon().country_word_re
+    for lo, hi in [(0, len(text)), (4, 60), (21, 27), (0, 86)]:
+        assert [m.span() for m in fast.finditer(text, lo, hi)] == [
+            m.span() for m in plain.finditer(text, lo, hi)
+        ]
+    assert lexicon().country_word_iso["Kazakh"] == "KAZ"

@@ -53,7 +53,7 @@ from pipeline.events_lexicon import (
     lower_pattern,
 )
 from pipeline.extractors.rows import EventRow
-from pipeline.geo import Place, country_iso3, find_places
+from pipeline.geo import Place, find_places
 from pipeline.people import PersonMention, find_people, person_country
 from pipeline.timex import find_timexes
 
@@ -182,7 +182,9 @@ class _DocCtx:
     place_starts: tuple[int, ...]
     people: tuple[PersonMention, ...]
     people_starts: tuple[int, ...]
-    inst: tuple[tuple[int, int, str], ...]
+    inst: tuple[tuple[int, int, str], ...]  # sorted, disjoint
+    inst_starts: tuple[int, ...]
+    inst_ends: tuple[int, ...]
     home: str | None
     pair: tuple[str, ...]
 
@@ -595,6 +597,12 @@ def _pair(places: tuple[Place, ...], lex: Lexicon) -> tuple[str, ...]:
     return tuple(lex.country_names.get(iso, iso) for iso, _ in top)
 
 
+def _in_person(ctx: _DocCtx, pos: int) -> bool:
+    """Whether a person's mention holds `pos` (mentions are sorted and disjoint)."""
+    i = bisect.bisect_right(ctx.people_starts, pos) - 1
+    return i >= 0 and pos < ctx.people[i].end
+
+
 def _in_range(starts: tuple[int, ...], lo: int, hi: int) -> range:
     return range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi))
 
@@ -692,7 +700,7 @@ def _place_after(ctx: _DocCtx, ev: _Event, s_hi: int, evs: list[_Event]) -> Plac
         p = ctx.places[i]
         if p.end > hi:
             break
-        if any(m.start <= p.start < m.end for m in ctx.people):
+        if _in_person(ctx, p.start):
             continue
         if _PLACE_AFTER.search(ctx.low, max(ev.end, p.start - 40), p.start):
             return p
@@ -709,7 +717,7 @@ def _choose_place(
         p = ctx.places[i]
         if p.end > ev.end:
             continue
-        if any(m.start <= p.start < m.end for m in ctx.people):
+        if _in_person(ctx, p.start):
             continue
         score = 1
         if _IN_AT_TO.search(ctx.low[max(s_lo, p.start - 25) : p.start]):
@@ -761,7 +769,7 @@ def _choose_place(
             _ADJ_PLACE.search(text, max(s_lo, m.start() - 30), m.start())
             and m.group()[:1].isupper()
         ):
-            iso = country_iso3(m.group())
+            iso = lex.country_word_iso[m.group()]
             if iso and not any(p.country == iso for p in ctx.places if p.start == m.start()):
                 return Place(
                     m.start(),
@@ -787,7 +795,7 @@ def _election_country(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int) -> Plac
         if c:
             best = (ctx.people[i].start, c)
     for m in lex.country_word_re.finditer(ctx.text, max(s_lo, ev.start - 80), ev.end):
-        iso = country_iso3(m.group())
+        iso = lex.country_word_iso[m.group()]
         if iso and (best is None or m.start() > best[0]):
             best = (m.start(), iso)
     if best is None:
@@ -808,16 +816,18 @@ def _participants(ctx: _DocCtx, lex: Lexicon, ev: _Event, s_lo: int, s_hi: int) 
         if c:
             out.append(lex.country_names.get(c, c))
     for m in lex.country_word_re.finditer(text, c_lo, ev.end):
-        iso = country_iso3(m.group())
+        iso = lex.country_word_iso[m.group()]
         if iso:
             out.append(lex.country_names.get(iso, iso))
     if ctx.pair and lex.pair_re.search(ctx.low, c_lo, min(s_hi, ev.end + 40)):
         out.extend(ctx.pair)
     if ctx.home and lex.home_re.search(ctx.low, c_lo, ev.end):
         out.append(lex.country_names.get(ctx.home, ctx.home))
-    for a, b, name in ctx.inst:
-        if a < ev.end and b > ev.start:
-            out.append(name)
+    # the organisations overlapping the quote (sorted, disjoint: their ends increase too)
+    for k in range(
+        bisect.bisect_right(ctx.inst_ends, ev.start), bisect.bisect_left(ctx.inst_starts, ev.end)
+    ):
+        out.append(ctx.inst[k][2])
     if ev.place is not None and ev.place.kind == "country" and ev.rule.type == "visit":
         out.append(ev.place.name)
     seen: set[str] = set()
@@ -1341,13 +1351,21 @@ def extract(doc: Document) -> list[EventRow]:
         people=people,
         people_starts=tuple(p.start for p in people),
         inst=(),
+        inst_starts=(),
+        inst_ends=(),
         home=_home_country(text, low, places, lex, doc.dateline),
         pair=_pair(places, lex),
     )
     events = _candidates(ctx, lex, triggers)
     if not events:
         return []
-    ctx = replace(ctx, inst=_institution_spans(text))
+    inst = _institution_spans(text)
+    ctx = replace(
+        ctx,
+        inst=inst,
+        inst_starts=tuple(a for a, _, _ in inst),
+        inst_ends=tuple(b for _, b, _ in inst),
+    )
     _resolve(ctx, lex, events)
     events, refs = _merge(ctx, lex, events, _title_sentence(text, sents, lex))
     _carry_over(ctx, lex, events, refs)
