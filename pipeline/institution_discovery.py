@@ -462,13 +462,16 @@ def _media_like(name: str, lex: Lexicon) -> bool:
     return False
 
 
+_FIRST_WORD = re.compile(r"\S+ ")
+
+
 def _trim_name(text: str, s: int, e: int, lex: Lexicon) -> tuple[int, int]:
     """`text[s:e]` without leading stop words (`Meanwhile`, `The`) and edge punctuation."""
     while True:
-        m = re.match(r"\S+ ", text[s:e])
-        if m is None or text[s : s + m.end() - 1] not in lex.stop:
+        m = _FIRST_WORD.match(text, s, e)
+        if m is None or text[s : m.end() - 1] not in lex.stop:
             break
-        s += m.end()
+        s = m.end()
     while e > s and text[e - 1] in ".,;:'’-/":
         e -= 1
     return s, e
@@ -565,13 +568,16 @@ def find_attributed_media(
             continue
         name = text[s:e]
         words = name.split()
-        if not words or words[0] in lex.stop or len(words) > 4 or _is_place(name):
+        # pure tests, the cheapest first
+        if not words or words[0] in lex.stop or len(words) > 4:
             continue
         media = _media_like(name, lex)
-        if not media and (not strong or len(words) > 1 or find_people(name)):
+        if not media and (not strong or len(words) > 1):
             continue  # a person (`according to Peskov`, `Photo: Maria Novoselova`)
         if _head_kind(words, lex) not in (None, "media"):
             continue  # an organisation word: the head grammar decides
+        if _is_place(name) or (not media and find_people(name)):
+            continue  # a place, a person
         out.append(Candidate(s, e, " ".join(words), "media", None, e))
     return out
 
@@ -603,11 +609,14 @@ def find_appositions(
             continue
         name = text[s:e]
         words = name.split()
-        if any(w in lex.stop for w in words) or is_weak(words, lex) or _is_place(name):
+        # pure tests, the cheapest first
+        if any(w in lex.stop for w in words):
             continue
         if g == "n2" and len(words) < 2 and not _media_like(name, lex):
             continue  # `the Pavlodar plant`: a plant of a place, not a name
-        if _head_kind(words, lex) is not None or find_people(name):
+        if _head_kind(words, lex) is not None or is_weak(words, lex):
+            continue
+        if _is_place(name) or find_people(name):
             continue
         kind = kinds.get(noun.lower(), "company")
         out.append(Candidate(s, e, " ".join(words), kind, None, e))
