@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
-from itertools import islice
 
 from pipeline.document import Document
 from pipeline.events_lexicon import (
@@ -135,7 +134,6 @@ _SPACE_OF = re.compile(r"\s+of\b")
 _DET_END = re.compile(r"(?:\b(?:the|a|an|this|its|their|his|her)\s+)?$")
 _SEMI = re.compile(r"[;:]")
 _PUNCT = re.compile(r"[,;:()]")
-_POSSESSIVE = re.compile(r"(?:’s|'s)$")
 _ARTICLE_END = re.compile(r"\b(?:a|an|the)\s+$")
 _HEAD_PLACE = re.compile(r"\s*date\s+\S+\s+([A-Z][A-Z-]+)")
 _ADJ_PLACE = re.compile(
@@ -273,6 +271,11 @@ def _clause_end(text: str, pos: int, hi: int) -> int:
     return hi
 
 
+def _unpossessed(word: str) -> str:
+    """`word` without a final `’s` / `'s` (`Tokayev’s` -> `Tokayev`)."""
+    return word[:-2] if word.endswith(("’s", "'s")) else word
+
+
 def _has_capital(quote: str, sentence_initial: bool) -> bool:
     tokens = quote.split()
     for i, t in enumerate(tokens):
@@ -304,6 +307,27 @@ def _label_bounds(label: str) -> tuple[date, date, str] | None:
 # ------------------------------------------------------------------------- quote extents
 
 
+# word classes of the walk after a trigger, in the order the walk tests them
+_AUX, _AND, _TO, _PREP, _STOP, _PART = range(6)
+_WORD_CLASS = {
+    w: cls
+    for cls, words in reversed(
+        [
+            (_AUX, AUXILIARIES),
+            (_AND, frozenset(["and"])),
+            (_TO, frozenset(["to"])),
+            (_PREP, PREPOSITIONS),
+            (_STOP, STOP_WORDS),
+            (_PART, PARTICIPLES),
+        ]
+    )
+    for w in words
+}
+_BREAK = frozenset([",", ";", ":", "(", ")", "!", "?", "—", "–", "."])
+_BE = frozenset(["be", "been", "being"])
+_IN_OR_AT = frozenset(["in", "at"])
+
+
 def _right_end(text: str, pos: int, hi: int) -> int:
     """End of the attachments after a trigger: prepositional phrases, names, a participle."""
     end = pos
@@ -312,90 +336,99 @@ def _right_end(text: str, pos: int, hi: int) -> int:
     n = 0
     # tokens are read as far as the walk goes (it seldom needs all 200 characters)
     it = _TOKEN.finditer(text, pos, min(hi, pos + 200))
-    tokens = list(islice(it, 8))
+    toks: list[str] = []
+    ends: list[int] = []
+    more = True
 
     def have(k: int) -> bool:
-        while k >= len(tokens):
-            more = list(islice(it, 8))
+        nonlocal more
+        while k >= len(toks):
             if not more:
                 return False
-            tokens.extend(more)
+            got = 0
+            for m in it:
+                toks.append(m.group())
+                ends.append(m.end())
+                got += 1
+                if got == 8:
+                    break
+            more = got == 8
+            if not got:
+                return False
         return True
 
     abbreviations = _abbreviations()
+    word_class = _WORD_CLASS
     i = 0
-    while n < 18 and have(i):
-        tok = tokens[i].group()
-        low = tok.lower()
-        nxt = tokens[i + 1].group() if have(i + 1) else ""
-        if tok in {",", ";", ":", "(", ")", "!", "?", "—", "–"} or (tok == "." and i + 1 >= 0):
+    while n < 18 and (i < len(toks) or have(i)):
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) or have(i + 1) else ""
+        if tok in _BREAK:
             break
         if (
-            tok.endswith(".")
-            and len(tok) > 1
+            tok[-1] == "."
             and not _INITIALS.match(tok)
             and not (tok[:-1].lower() in abbreviations and nxt[:1].isalnum())
         ):
             # a sentence-final word: keep the word, not the stop
             if tok[:-1].lower() not in STOP_WORDS:
-                end = tokens[i].start() + len(tok) - 1
+                end = ends[i] - 1
             break
-        if low in AUXILIARIES:
-            # `was held in Astana`, `will be signed`: continue through a passive participle
-            j = i + 1
-            while have(j) and tokens[j].group().lower() in {"be", "been", "being"}:
-                j += 1
-            if have(j) and tokens[j].group().lower() in PARTICIPLES:
-                i = j
-                end = tokens[j].end()
-                bare = 0
-                n += 1
-                i += 1
-                continue
-            break
-        if low == "and":
-            prev = tokens[i - 1].group() if i > 0 else ""
-            if prev[:1].isupper() and nxt[:1].isupper() and nxt.lower() not in DETERMINERS:
-                i += 1
-                n += 1
-                continue
-            break
-        if low == "to":
-            if nxt.lower() in DETERMINERS or nxt[:1].isupper() or nxt[:1] in '“"«':
+        cls = word_class.get(tok.lower())
+        if cls is not None:
+            if cls == _AUX:
+                # `was held in Astana`, `will be signed`: continue through a passive participle
+                j = i + 1
+                while have(j) and toks[j].lower() in _BE:
+                    j += 1
+                if have(j) and toks[j].lower() in PARTICIPLES:
+                    end = ends[j]
+                    bare = 0
+                    n += 1
+                    i = j + 1
+                    continue
+                break
+            if cls == _AND:
+                prev = toks[i - 1] if i > 0 else ""
+                if prev[:1].isupper() and nxt[:1].isupper() and nxt.lower() not in DETERMINERS:
+                    i += 1
+                    n += 1
+                    continue
+                break
+            if cls == _TO:
+                if nxt.lower() in DETERMINERS or nxt[:1].isupper() or nxt[:1] in '“"«':
+                    preps += 1
+                    bare = 0
+                    i += 1
+                    n += 1
+                    continue
+                break
+            if cls == _PREP:
+                if preps >= 6:
+                    break
                 preps += 1
                 bare = 0
                 i += 1
                 n += 1
                 continue
-            break
-        if low in PREPOSITIONS:
-            if preps >= 6:
+            if cls == _STOP:
                 break
-            preps += 1
-            bare = 0
-            i += 1
-            n += 1
-            continue
-        if low in STOP_WORDS:
-            break
-        if low in PARTICIPLES:
-            bare = 0
-            end = tokens[i].end()
+            bare = 0  # a participle
+            end = ends[i]
             i += 1
             n += 1
             continue
         if not _WORDISH(tok):
             break
-        prev = tokens[i - 1].group() if i > 0 else ""
-        prev2 = tokens[i - 2].group().lower() if i > 1 else ""
-        if tok[:1].islower() and prev[:1].isupper() and prev2 in {"in", "at"}:
-            break  # `the Youth Games in Almaty attract ...`: a verb after a place
-        if i == 0 and tok[:1].islower() and tok.endswith("ed"):
-            break  # `this summit gathered ...`: a past-tense verb right after the noun
+        if tok[:1].islower():
+            if i == 0 and tok.endswith("ed"):
+                break  # `this summit gathered ...`: a past-tense verb right after the noun
+            if i > 1 and toks[i - 1][:1].isupper() and toks[i - 2].lower() in _IN_OR_AT:
+                break  # `the Youth Games in Almaty attract ...`: a verb after a place
         bare += 1
         if bare > 5:
             break
-        end = tokens[i].end()
+        end = ends[i]
         i += 1
         n += 1
     return end
@@ -919,7 +952,7 @@ def _candidates(ctx: _DocCtx, lex: Lexicon, triggers: list[re.Match[str]]) -> li
             )  # `re-elected`: the election already told, if any
             ev.generic = generic
             ev.key = tuple(
-                _POSSESSIVE.sub("", w.strip('“”"«».,')).lower()
+                _unpossessed(w.strip('“”"«».,')).lower()
                 for w in quote.split()[1:]
                 if w[:1].isupper() or w[:1] in '“"«' or w[:1].isdigit()
             )
