@@ -370,6 +370,10 @@ def _window(text: str, hs: int, he: int, lex: Lexicon) -> tuple[list[tuple[int, 
         right = right[:-1]  # cut by the window (only the last token of the window can be)
 
     lo = max(0, hs - _LEFT)
+    if hs > _SHORT_CHARS and _stops_before(text, hs, lex):
+        # the left part is empty: the tokens before the head are never read (the grammar
+        # reads no token left of the first of the name), so they are left out
+        return right, 0, 0
     for chars, enough in ((_SHORT_CHARS, 0), (_NEAR_CHARS, _NEAR_LEFT)):
         near = hs - chars
         if near <= lo:
@@ -388,6 +392,28 @@ def _window(text: str, hs: int, he: int, lex: Lexicon) -> tuple[list[tuple[int, 
         left = left[1:]  # may be cut
     toks = left + right
     return toks, len(left), _left_extent(text, toks, len(left), lex)[0]
+
+
+def _stops_before(text: str, hs: int, lex: Lexicon) -> bool:
+    """`_left_extent` over the tokens of the `_SHORT_CHARS` characters before the head at
+    `hs` stops at once, at the word before the head, and it is not their first token (the
+    window's first pass keeps that result): most heads (`the Ministry`, `at Nazarbayev`)."""
+    near = hs - _SHORT_CHARS
+    seg = text[near:hs]
+    words = seg.split()  # the tokens of `_TOKEN.finditer(text, near, hs)`
+    if len(words) - (not seg[0].isspace()) < 2:  # the first is dropped when it may be cut
+        return False
+    tok = words[-1]
+    if "a" <= tok[0] <= "z" and "-" not in tok[1:4] and not tok.startswith("and"):
+        return True
+    if _ends_clause(tok) or "\n" in seg[len(seg.rstrip()) :]:
+        return True
+    core = tok.strip(_QUOTES)
+    if _possessive(core) and core not in lex.possessive_ok:
+        return True
+    if core in ("and", "&"):
+        return False  # may join two words of the name
+    return not _is_name_token(tok, lex)
 
 
 def _left_extent(text: str, toks: list[tuple[int, int]], hi: int, lex: Lexicon) -> tuple[int, int]:

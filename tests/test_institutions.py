@@ -549,3 +549,71 @@ def test_routes_around_anchors_examples() -> None:
         ("Baku-Tbilisi-Ceyhan pipeline", "infrastructure"),
         ("Bukhara-Ural pipeline", "infrastructure"),
     ]
+
+
+def test_stops_before_the_word_before_a_head() -> None:
+    from pipeline.institution_discovery import _stops_before, lexicon
+
+    lex = lexicon()
+    pad = "Officials met on Monday in the capital for talks; "
+    for before, stops in [
+        ("the ", True),
+        ("said. ", True),
+        ("Russia's ", True),
+        ("Kazakh National ", False),
+        ("Oil and ", False),
+        ('the "Kazakh ', False),
+    ]:
+        text = pad + before + "University of Astana opened."
+        assert _stops_before(text, len(pad + before), lex) is stops, before
+    assert _stops_before("x " * 30 + "University", 60, lex)
+    # one token only in the 40 characters before the head (the window's first is dropped)
+    assert not _stops_before("y" * 45 + " the University", 50, lex)
+
+
+_head_text_words = st.sampled_from(
+    [
+        "the",
+        "and",
+        "of",
+        "Kazakh",
+        "National",
+        "University",
+        "Bank",
+        "Ministry",
+        "Oil",
+        "Gas",
+        "Russia's",
+        "JSC",
+        '"Halyk',
+        'Bank"',
+        "said.",
+        "\n",
+        "al-Farabi",
+        "named",
+        "after",
+        "Foreign",
+        "Affairs",
+        "(",
+        "Embassy",
+        "in",
+        "Germany",
+        "Eurasian",
+        "Development",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_head_text_words, min_size=1, max_size=50).map(" ".join))
+def test_head_grammar_is_unchanged_by_the_short_left_path(text: str) -> None:
+    """`_window` skips the tokens left of a head when `_stops_before` says the name has no
+    left part: the candidates are those found without that shortcut."""
+    from unittest import mock
+
+    from pipeline import institution_discovery as disc
+
+    fast = disc.find_candidates(text)
+    with mock.patch.object(disc, "_stops_before", lambda *a: False):
+        slow = disc.find_candidates(text)
+    assert fast == slow
