@@ -920,20 +920,26 @@ def find_acronym_definitions(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_SLUG_WORD = re.compile(r"[\w&]+")
+
+
 def slug(name: str, spelling: dict[str, tuple[str, ...]] | None = None) -> str:
     """Stable id of a discovered name: `d:` + ASCII words, spelling variants unified.
 
     >>> slug("Moscow State University of Foreign Affairs")
     'd:moscow-state-university-of-foreign-affairs'
     """
-    words = re.findall(r"[\w&]+", name.replace("'s", "s").replace("’s", "s"))
+    words = _SLUG_WORD.findall(name.replace("'s", "s").replace("’s", "s"))
     if words and words[0].lower() == "the":
         words = words[1:]
     out = []
     for w in words:
-        if spelling and w.lower() in spelling:
-            w = spelling[w.lower()][0]
-        w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode().lower()
+        if spelling:
+            w = spelling.get(w.lower(), (w,))[0]
+        if w.isascii():
+            w = w.lower()  # what the line below makes of it, faster
+        else:
+            w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode().lower()
         if w:
             out.append("and" if w == "&" else w)
     return "d:" + ("-".join(out) or "unnamed")

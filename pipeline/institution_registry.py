@@ -258,11 +258,21 @@ class Matcher:
         """Every match in `text` that stands as whole words (overlaps included)."""
         hits: list[Hit] = []
         norm, hay, folded, exact = self.scan(text) if found is None else found
+        n = len(hay)
         for e, s, form in folded:
-            if s > 0 and hay[s - 1].isalnum():
-                continue  # inside a word (most matches of short names): as `_boundary_ok`
-            if not _boundary_ok(hay, s, e):
-                continue
+            # `_boundary_ok(hay, s, e)`, inlined: most folded forms are tested here
+            if s > 0:
+                p = hay[s - 1]
+                if p.isalnum() or (p in "-." and s > 1 and hay[s - 2].isalnum()):
+                    continue
+            if e < n:
+                c = hay[e]
+                if c.isalnum():
+                    continue
+                if c in "-." and e + 1 < n:
+                    d = hay[e + 1]
+                    if d.isalnum() and (c == "." or d.isupper() or d.isdigit()):
+                        continue
             if form.cap and not text[s].isupper():
                 continue
             hits.append(Hit(s, e, form))

@@ -617,3 +617,15 @@ def test_head_grammar_is_unchanged_by_the_short_left_path(text: str) -> None:
     with mock.patch.object(disc, "_stops_before", lambda *a: False):
         slow = disc.find_candidates(text)
     assert fast == slow
+
+
+def test_slug_of_ascii_and_accented_names() -> None:
+    from pipeline.institution_discovery import slug
+
+    assert (
+        slug("The Kazakh-British Technical University") == "d:kazakh-british-technical-university"
+    )
+    assert slug("Électricité de France") == "d:electricite-de-france"
+    assert slug("Korea Hydro & Nuclear Power") == "d:korea-hydro-and-nuclear-power"
+    assert slug("Ministry’s Centre", {"centre": ("Center", "Centre")}) == "d:ministrys-center"
+    assert slug("—") == "d:unnamed"

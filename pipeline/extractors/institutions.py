@@ -20,7 +20,7 @@ Pure and fast: the registry is compiled once (`functools.cache`), matching is Ah
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -111,11 +111,14 @@ def _hit_ok(text: str, h: Hit, reg: Registry) -> bool:
 _JOIN_END = re.compile(r"(?:\s+(?:of|for|at|and)(?:\s+the)?|,)\s*$")
 
 
-def _cut_at_crossing(text: str, c: Candidate, names: list[Hit]) -> Candidate | None:
+def _cut_at_crossing(
+    text: str, c: Candidate, names: list[Hit], starts: list[int]
+) -> Candidate | None:
     """`Institute of ... of the Higher School` crossing the registry's `Higher School of
-    Economics`: the discovered name ends before the joiner that starts the registry name."""
-    for h in names:
-        if c.start < h.start < c.end < h.end:
+    Economics`: the discovered name ends before the joiner that starts the registry name
+    (`names` by start, `starts` their starts)."""
+    for h in names[bisect_right(starts, c.start) : bisect_left(starts, c.end)]:
+        if c.end < h.end:
             m = _JOIN_END.search(text, c.start, h.start)
             if m is None:
                 return None
@@ -217,7 +220,7 @@ def _spans(text: str, reg: Registry) -> list[_Span]:
     starts = [h.start for h in names]
     lex = lexicon()
     for cand in found:
-        c = _cut_at_crossing(text, cand, names)
+        c = _cut_at_crossing(text, cand, names, starts)
         if c is None:
             continue
         lo, hi = bisect_left(starts, c.start), bisect_left(starts, c.end)
