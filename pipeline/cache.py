@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.extractors import versions
 
 log = logging.getLogger(__name__)
 
 Rows = dict[str, list[dict[str, Any]]]
 
-#: Bumped when the layout or the meaning of an entry changes.
-FORMAT = 1
+#: Bumped when the layout or the meaning of an entry changes (2: the key hashes the text's
+#: bytes after a JSON head, instead of the JSON of everything).
+FORMAT = 2
 #: Files of the `pipeline` package that cannot change extraction results: they are left out
 #: of the code fingerprint, so editing them does not empty the cache.
 NOT_EXTRACTION = frozenset(
@@ -45,6 +45,7 @@ NOT_EXTRACTION = frozenset(
         "cli.py",
         "evaluate.py",
         "executors.py",
+        "io.py",
         "gold.py",
         "lock.py",
         "plots.py",
@@ -81,12 +82,18 @@ def code_fingerprint() -> str:
 
 
 def cache_key(doc: Document) -> str:
-    """Hash of what an extraction result depends on: text, date, sentences, extractors."""
-    payload = json.dumps(
+    """Hash of what an extraction result depends on: text, date, sentences, extractors.
+
+    A JSON head (everything but the text, with the text's length) then the text's UTF-8
+    bytes: the same information as the JSON of it all, without escaping the text."""
+    from pipeline.extractors import versions
+
+    text = doc.text.encode("utf-8", "surrogatepass")
+    head = json.dumps(
         [
             FORMAT,
             doc.doc_id,
-            doc.text,
+            len(text),
             doc.published_date.isoformat(),
             doc.sentences,
             versions(),
@@ -94,7 +101,10 @@ def cache_key(doc: Document) -> str:
         ],
         sort_keys=True,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    h = hashlib.sha256(head.encode())
+    h.update(b"\n")
+    h.update(text)
+    return h.hexdigest()
 
 
 class ResultCache:

@@ -9,14 +9,13 @@ release's `changes.json` / `CHANGES.md` and prints `kzru diff OLD NEW`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pandas as pd
-import pyarrow.parquet as pq
+from pipeline.io import TABLE_NAMES, read_table
 
-import schemas
-from pipeline.io import read_table
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 #: The column that identifies a row of each table across releases.
 KEYS = {
@@ -46,6 +45,8 @@ def _canonical(value: object) -> str:
 
 def _row_hashes(df: pd.DataFrame, key: str, columns: list[str]) -> dict[str, int]:
     """`{id: hash of the row's values in `columns`}`."""
+    import pandas as pd
+
     if df.empty:
         return {}
     canon = pd.DataFrame({c: [_canonical(v) for v in df[c]] for c in columns})
@@ -74,7 +75,7 @@ def load_tables(release: Path) -> dict[str, pd.DataFrame]:
     """The tables of a release folder that exist (an older release may lack one)."""
     return {
         name: read_table(release / f"{name}.parquet")
-        for name in schemas.TABLES
+        for name in TABLE_NAMES
         if (release / f"{name}.parquet").exists()
     }
 
@@ -121,6 +122,8 @@ def diff_files(
 ) -> dict[str, list[str]]:
     """`diff_tables` of two Parquet files, in DuckDB: rows are joined on `key` and compared
     by a hash of their values in the columns both files have (no table is loaded)."""
+    import pyarrow.parquet as pq
+
     if old is None and new is None:
         return {k: [] for k in KINDS}
     if old is None or new is None:
@@ -159,6 +162,8 @@ def diff_folders(
 ) -> dict[str, Any]:
     """`diff` of the Parquet files of two release folders (`old` None: no previous release),
     computed in DuckDB: memory does not grow with the tables."""
+    import duckdb
+
     con = duckdb.connect()
     try:
         con.execute("SET memory_limit = '256MB'")

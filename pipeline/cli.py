@@ -15,10 +15,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline import __version__, changes, lock, rebuild, release
-from pipeline.stages import extract, ingest, parse, publish, validate
+from pipeline import __version__, lock, rebuild, release
+from pipeline.stages.validate import ValidationFailed
+
+if TYPE_CHECKING:
+    from pipeline.stages import publish
+
+# The stages are imported by the commands that run them, and import what they need (pandas,
+# pandera, DuckDB) only when they have work to do: a build that finds nothing changed returns
+# after reading fingerprints.
 
 log = logging.getLogger("kzru")
 
@@ -70,18 +77,24 @@ def _gold(args: argparse.Namespace) -> Path | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.stages import ingest
+
     with lock.acquire(Path(args.out)):
         ingest.run(Path(args.raw), stage_dir(Path(args.out)))
     return 0
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from pipeline.stages import parse
+
     with lock.acquire(Path(args.out)):
         parse.run(stage_dir(Path(args.out)))
     return 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from pipeline.stages import extract
+
     with lock.acquire(Path(args.out)):
         extract.run(
             stage_dir(Path(args.out)),
@@ -93,6 +106,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.stages import validate
+
     with lock.acquire(Path(args.out)):
         validate.run(stage_dir(Path(args.out)))
     return 0
@@ -105,6 +120,8 @@ def _print_published(result: publish.Published) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from pipeline.stages import publish
+
     out = Path(args.out)
     with lock.acquire(out):
         result = publish.run(stage_dir(out), out, gold=_gold(args), keep=args.keep)
@@ -144,6 +161,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from pipeline import changes
+
     out = Path(args.out)
     try:
         old, new = release.resolve(out, args.old), release.resolve(out, args.new)
@@ -361,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except lock.Locked as err:
         print(f"kzru: {err}", file=sys.stderr)
         return lock.EXIT_LOCKED
-    except validate.ValidationFailed as err:
+    except ValidationFailed as err:
         for failure in err.failures:
             log.error("%s", failure)
         print(f"kzru: {str(err).splitlines()[0]} (details above)", file=sys.stderr)

@@ -12,15 +12,22 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+if TYPE_CHECKING:  # imported where used: a no-op build checks fingerprints and needs none
+    import pandas as pd
+    import pyarrow as pa
 
-import schemas
-from schemas.generate import arrow_schema
+#: The published tables, in release order (the keys of `schemas.TABLES`, known without
+#: importing the models: a test checks both agree).
+TABLE_NAMES: tuple[str, ...] = (
+    "documents",
+    "statistics",
+    "events",
+    "institutions",
+    "institution_mentions",
+    "rejected",
+)
 
 #: Rows per Parquet row group: bounded memory for readers of large tables.
 ROW_GROUP_SIZE = 64_000
@@ -58,11 +65,16 @@ def _same_bytes(a: Path, b: Path) -> bool:
 @cache
 def table_schema(table: str) -> pa.Schema:
     """The published Arrow schema of `table` (built once: pandera models are slow to read)."""
+    import schemas
+    from schemas.generate import arrow_schema
+
     return arrow_schema(schemas.TABLES[table])
 
 
 def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     """`df` as an Arrow table with the published schema of `table` (no pandas metadata)."""
+    import pyarrow as pa
+
     schema = table_schema(table)
     missing = [n for n in schema.names if n not in df.columns]
     if missing:
@@ -75,6 +87,8 @@ def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
 def _column(series: pd.Series, field: pa.Field) -> pa.Array:
     """One column as Arrow: vectorised (NaN, None and NaT become null), else value by value
     for what Arrow does not convert from pandas directly."""
+    import pyarrow as pa
+
     if not pa.types.is_list(field.type):
         try:
             return pa.array(series, type=field.type, from_pandas=True)
@@ -87,12 +101,16 @@ def _column(series: pd.Series, field: pa.Field) -> pa.Array:
 
 
 def _is_missing(value: object) -> bool:
+    import pandas as pd
+
     return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
 
 
 def rows_to_arrow(rows: Sequence[Mapping[str, Any]], table: str) -> pa.Table:
     """Row dicts as an Arrow table with the published schema of `table`: the same values as
     `to_arrow` of their DataFrame (keys not in the schema are ignored, NaN becomes null)."""
+    import pyarrow as pa
+
     schema = table_schema(table)
     if rows:
         missing = [n for n in schema.names if n not in rows[0]]
@@ -103,6 +121,9 @@ def rows_to_arrow(rows: Sequence[Mapping[str, Any]], table: str) -> pa.Table:
 
 def nan_to_null(table: pa.Table) -> pa.Table:
     """Float NaN (pandas' missing value) as a real null, so Parquet and DuckDB see null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     for i, field in enumerate(table.schema):
         if pa.types.is_floating(field.type) and len(table):
             column = table.column(i)
@@ -116,15 +137,21 @@ class TableWriter:
     """Writes a table's Parquet file row group by row group (memory does not grow with the
     table), atomically: the file appears when the writer closes without error.
 
-    `add(rows)` buffers row dicts and writes a row group whenever `row_group_size` are
-    buffered; the file has the schema and compression of `write_table`.
+    `add(rows)` buffers row dicts, `add_table(table)` Arrow rows of the table's schema (rows
+    taken from an earlier file); a row group is written whenever `row_group_size` rows are
+    buffered, so the file has the same bytes however its rows were added, and the schema and
+    compression of `write_table`.
     """
 
     def __init__(self, table: str, path: Path, *, row_group_size: int = ROW_GROUP_SIZE) -> None:
+        import pyarrow.parquet as pq
+
         self.table, self.path, self.row_group_size = table, path, row_group_size
         self.schema = table_schema(table)
         self.rows = 0
         self._buffer: list[Mapping[str, Any]] = []
+        self._tables: list[pa.Table] = []  # converted rows, in order, before `_buffer`
+        self._buffered = 0  # rows in `_tables`
         self._atomic = atomic_path(path, keep_identical=True)
         self._tmp = self._atomic.__enter__()
         self._writer = pq.ParquetWriter(
@@ -134,13 +161,48 @@ class TableWriter:
     def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._buffer.extend(rows)
         self.rows += len(rows)
-        while len(self._buffer) >= self.row_group_size:
-            chunk = self._buffer[: self.row_group_size]
-            del self._buffer[: self.row_group_size]
-            self._writer.write_table(rows_to_arrow(chunk, self.table))
+        if not self._tables:
+            while len(self._buffer) >= self.row_group_size:
+                chunk = self._buffer[: self.row_group_size]
+                del self._buffer[: self.row_group_size]
+                self._writer.write_table(rows_to_arrow(chunk, self.table))
+        elif self._buffered + len(self._buffer) >= self.row_group_size:
+            self._convert()
+            self._drain()
+
+    def add_table(self, table: pa.Table) -> None:
+        self._convert()
+        self._tables.append(table.select(self.schema.names).cast(self.schema))
+        self._buffered += table.num_rows
+        self.rows += table.num_rows
+        self._drain()
+
+    def _convert(self) -> None:
+        if self._buffer:
+            self._tables.append(rows_to_arrow(self._buffer, self.table))
+            self._buffered += len(self._buffer)
+            self._buffer = []
+
+    def _drain(self, *, final: bool = False) -> None:
+        import pyarrow as pa
+
+        if self._buffered < self.row_group_size and not (final and self._buffered):
+            return
+        whole = pa.concat_tables(self._tables)
+        start = 0
+        while whole.num_rows - start >= self.row_group_size or (final and start < whole.num_rows):
+            chunk = whole.slice(start, self.row_group_size).combine_chunks()
+            self._writer.write_table(chunk)
+            start += chunk.num_rows
+        rest = whole.slice(start)
+        self._tables = [rest] if rest.num_rows else []
+        self._buffered = rest.num_rows
 
     def close(self) -> None:
-        if self._buffer or self.rows == 0:
+        if self._tables:
+            self._convert()
+            self._drain(final=True)
+        elif self._buffer or self.rows == 0:
             self._writer.write_table(rows_to_arrow(self._buffer, self.table))
             self._buffer = []
         self._writer.close()
@@ -168,6 +230,8 @@ class TableWriter:
 def write_table(df: pd.DataFrame, table: str, path: Path, *, keep_identical: bool = False) -> None:
     """Write `df` as the Parquet file of `table`: typed, deterministic bytes, atomic (see
     `atomic_path` for `keep_identical`)."""
+    import pyarrow.parquet as pq
+
     with atomic_path(path, keep_identical=keep_identical) as tmp:
         pq.write_table(
             to_arrow(df, table),
@@ -180,12 +244,17 @@ def write_table(df: pd.DataFrame, table: str, path: Path, *, keep_identical: boo
 
 def read_table(path: Path) -> pd.DataFrame:
     """A table written by `write_table`; dates come back as `datetime.date`, lists as lists."""
+    import pyarrow.parquet as pq
+
     return arrow_to_pandas(pq.read_table(path))
 
 
 def iter_table(path: Path, rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
     """`(offset, chunk)` for chunks of at most `rows` rows of a table, typed as `read_table`
     types them (an empty table gives one empty chunk)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     parquet = pq.ParquetFile(path)
     offset = 0
     for batch in parquet.iter_batches(batch_size=rows):
@@ -197,6 +266,9 @@ def iter_table(path: Path, rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
 
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     """An Arrow table as the stages read it: dates as `datetime.date`, lists as lists."""
+    import pandas as pd
+    import pyarrow as pa
+
     df = table.to_pandas(date_as_object=True)
     for field in table.schema:
         if pa.types.is_list(field.type):
@@ -238,20 +310,26 @@ class StageManifest:
 
     def __init__(self, stage_dir: Path, stage: str, outputs: Sequence[Path]) -> None:
         self.path = stage_dir / f".{stage}.json"
+        self.root = stage_dir
         self.outputs = list(outputs)
+
+    def outputs_fingerprint(self) -> str:
+        """`stat_fingerprint` of the outputs, named relative to the stage folder (a stage
+        folder moved or copied with its times stays up to date)."""
+        return stat_fingerprint(self.outputs, self.root)
 
     def fresh(self, inputs: str) -> Any | None:
         """The recorded result when the stage is up to date for `inputs`, else None."""
         try:
             record = json.loads(self.path.read_text("utf-8"))
-            if record["inputs"] != inputs or record["outputs"] != stat_fingerprint(self.outputs):
+            if record["inputs"] != inputs or record["outputs"] != self.outputs_fingerprint():
                 return None
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return record["result"]
 
     def record(self, inputs: str, result: Any) -> None:
-        record = {"inputs": inputs, "outputs": stat_fingerprint(self.outputs), "result": result}
+        record = {"inputs": inputs, "outputs": self.outputs_fingerprint(), "result": result}
         with atomic_path(self.path) as tmp:
             tmp.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
 

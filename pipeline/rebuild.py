@@ -77,12 +77,22 @@ def run(
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
     began = time.monotonic()
+    timings: dict[str, float] = {}
+    clock = [began]
+
+    def lap(stage: str) -> None:
+        now = time.monotonic()
+        timings[stage] = now - clock[0]
+        clock[0] = now
+
     with lock.acquire(out_dir):
         stages = stage_dir(out_dir)
         stages.mkdir(parents=True, exist_ok=True)
         invalidate(stages)
         n_docs, n_rejected = ingest.run(raw_dir, stages)
+        lap("ingest")
         parse.run(stages)
+        lap("parse")
         store = cache.ResultCache(cache_dir) if cache_dir is not None else None
         started = store.mark() if store is not None else 0
         stats: dict[str, int] = {}
@@ -94,6 +104,7 @@ def run(
             **(extract_options or {}),
         )
         extracted = stats["extracted"]
+        lap("extract")
         if store is not None:
             # a skipped extract read no entry: every entry is still the current one
             removed = 0 if stats["skipped"] else store.prune(started)
@@ -105,11 +116,14 @@ def run(
                 removed,
             )
         validate.run(stages)
+        lap("validate")
         result = publish.run(stages, out_dir, today=today, gold=gold, keep=keep)
         problems = release.verify(result.path)
         if problems:
             raise RuntimeError(f"release {result.version} does not verify: {problems[0]}")
+        lap("publish")
     seconds = time.monotonic() - began
+    log.debug("seconds %s", " ".join(f"{k}={v:.2f}" for k, v in timings.items()))
     if result.new:
         log.info("done release=%s new seconds=%.1f", result.version, seconds)
     else:

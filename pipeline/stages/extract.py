@@ -26,19 +26,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any
 
 import schemas
 from pipeline.cache import ResultCache, cache_key, code_fingerprint
 from pipeline.document import Document
-from pipeline.executors import BATCH_SIZE, batched, map_batches
-from pipeline.extractors import EXTRACTORS, versions
+from pipeline.executors import BATCH_SIZE
 from pipeline.ids import fact_id
 from pipeline.io import (
     StageManifest,
@@ -47,6 +40,35 @@ from pipeline.io import (
     stat_fingerprint,
     table_schema,
 )
+from pipeline.io import code_fingerprint as code_fingerprint_of
+
+if TYPE_CHECKING:  # imported where used: a skipped stage needs none of them
+    from types import ModuleType
+
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+
+    #: The registered extractors (`pipeline.extractors.EXTRACTORS`), imported on first use.
+    EXTRACTORS: tuple[ModuleType, ...]
+
+
+def _extractors() -> tuple[ModuleType, ...]:
+    """The registry, imported on first use (its lexicons and schemas take a second to import,
+    which a skipped stage does not need); a test may replace `EXTRACTORS`."""
+    found: tuple[ModuleType, ...] | None = globals().get("EXTRACTORS")
+    if found is None:
+        from pipeline.extractors import EXTRACTORS as registry
+
+        globals()["EXTRACTORS"] = found = registry
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXTRACTORS":
+        return _extractors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +112,35 @@ class ExtractorError(RuntimeError):
     """An extractor failed on a document: a bug to fix, named with the document."""
 
 
-def documents_from(stage_dir: Path, *, batch_size: int = DOCUMENT_BATCH) -> Iterator[Document]:
+def documents_from(
+    stage_dir: Path, *, batch_size: int = DOCUMENT_BATCH, only: set[str] | None = None
+) -> Iterator[Document]:
     """The accepted documents with their sentences, in `documents.parquet` order, streamed
-    (a few thousand documents in memory at a time).
+    (a few thousand documents in memory at a time); with `only`, just the documents of
+    those ids (the others' texts are not even converted).
 
     `sentences.parquet` lists the sentences in the order of the documents (the parse stage
     writes it so); both files are read side by side.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     docs = pq.ParquetFile(stage_dir / "documents.parquet")
+    if only is not None:
+        wanted = pa.array(sorted(only), pa.string())
+        table = pq.read_table(
+            stage_dir / "sentences.parquet", columns=["doc_id", "char_start", "char_end"]
+        )
+        table = table.filter(pc.is_in(table.column("doc_id"), value_set=wanted))
+        spans_of: dict[str, list[tuple[int, int]]] = {}
+        for d, a, b in zip(*(table.column(i).to_pylist() for i in range(3)), strict=True):
+            spans_of.setdefault(d, []).append((a, b))
+        for record_batch in docs.iter_batches(batch_size=batch_size, columns=DOCUMENT_COLUMNS):
+            mask = pc.is_in(record_batch.column(0), value_set=wanted)
+            for row in record_batch.filter(mask).to_pylist():
+                yield _document(row, tuple(spans_of.get(str(row["doc_id"]), ())))
+        return
     groups = _sentence_groups(stage_dir / "sentences.parquet", batch_size * 40)
     group = next(groups, None)
     for record_batch in docs.iter_batches(batch_size=batch_size, columns=DOCUMENT_COLUMNS):
@@ -107,16 +150,7 @@ def documents_from(stage_dir: Path, *, batch_size: int = DOCUMENT_BATCH) -> Iter
             if group is not None and group[0] == doc_id:
                 spans = group[1]
                 group = next(groups, None)
-            yield Document(
-                doc_id=doc_id,
-                text=str(row["text"]),
-                published_date=row["published_date"],
-                sentences=spans,
-                title=_optional(row["title"]),
-                dateline=_optional(row["dateline"]),
-                publisher=_optional(row["publisher"]),
-                source_path=str(row["source_path"]),
-            )
+            yield _document(row, spans)
     if group is not None:
         raise RuntimeError(
             f"sentences.parquet does not follow documents.parquet (document {group[0]}): "
@@ -124,11 +158,26 @@ def documents_from(stage_dir: Path, *, batch_size: int = DOCUMENT_BATCH) -> Iter
         )
 
 
+def _document(row: dict[str, Any], spans: tuple[tuple[int, int], ...]) -> Document:
+    return Document(
+        doc_id=str(row["doc_id"]),
+        text=str(row["text"]),
+        published_date=row["published_date"],
+        sentences=spans,
+        title=_optional(row["title"]),
+        dateline=_optional(row["dateline"]),
+        publisher=_optional(row["publisher"]),
+        source_path=str(row["source_path"]),
+    )
+
+
 def _sentence_groups(
     path: Path, batch_size: int
 ) -> Iterator[tuple[str, tuple[tuple[int, int], ...]]]:
     """`(doc_id, spans)` for each run of consecutive sentences of one document."""
     current: str | None = None
+    import pyarrow.parquet as pq
+
     spans: list[tuple[int, int]] = []
     columns = ["doc_id", "char_start", "char_end"]
     for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns):
@@ -151,7 +200,7 @@ def _optional(value: object) -> str | None:
 def extract_document(doc: Document) -> Rows:
     """Rows of every fact table for one document, with `doc_id` and stable ids."""
     out: Rows = {t: [] for t in FACT_TABLES}
-    for extractor in EXTRACTORS:
+    for extractor in _extractors():
         try:
             rows = extractor.extract(doc)
         except Exception as err:
@@ -234,6 +283,10 @@ def iter_extracted(
     `stats`, when given, receives the counts `cached` and `extracted`. `n_docs` (the number
     of documents, when known) lets a small corpus be cut into enough batches for every worker.
     """
+    from tqdm import tqdm
+
+    from pipeline.executors import batched, map_batches
+
     counts = stats if stats is not None else {}
     counts.update(cached=0, extracted=0)
     pending: deque[tuple[list[Document], list[Rows | None]]] = deque()
@@ -296,6 +349,8 @@ def extract_all(
 
 def aggregate_institutions(mentions: pd.DataFrame) -> pd.DataFrame:
     """One row per institution: attributes, every surface form seen, mention counts."""
+    import pandas as pd
+
     columns = list(schemas.Institutions.to_schema().columns)
     if mentions.empty:
         return pd.DataFrame(columns=columns)
@@ -316,6 +371,8 @@ def _fact_order(table: str) -> list[str]:
 def frames(rows: Rows) -> dict[str, pd.DataFrame]:
     """The four extracted tables as DataFrames, in published column and row order (by
     document id, span, id)."""
+    import pandas as pd
+
     out: dict[str, pd.DataFrame] = {}
     for table in FACT_TABLES:
         columns = list(schemas.TABLES[table].to_schema().columns)
@@ -335,9 +392,21 @@ def frames(rows: Rows) -> dict[str, pd.DataFrame]:
 #: aggregated from). Both let a build reuse the rows of unchanged documents.
 KEYS_FILE = ".extract-keys.parquet"
 MENTIONS_FILE = ".extract-mentions.parquet"
-KEYS_SCHEMA = pa.schema(
-    [pa.field("doc_id", pa.string(), nullable=False), pa.field("key", pa.string(), nullable=False)]
-)
+
+
+@functools.cache
+def _keys_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("key", pa.string(), nullable=False),
+            pa.field("sha256", pa.string(), nullable=False),
+        ]
+    )
+
+
 #: Memory DuckDB may use to sort and aggregate (it spills to the stage folder beyond).
 DUCKDB_MEMORY = "256MB"
 
@@ -345,6 +414,8 @@ DUCKDB_MEMORY = "256MB"
 @functools.cache
 def _mentions_schema() -> pa.Schema:
     """The published mentions schema plus the attributes of the institution mentioned."""
+    import pyarrow as pa
+
     inst = table_schema("institutions")
     return pa.schema(
         [*table_schema("institution_mentions"), *(inst.field(a) for a in INSTITUTION_ATTRS)]
@@ -359,6 +430,8 @@ class _RowWriter:
     """Row dicts to a Parquet file of `schema`, a row group at a time (temporary files)."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq
+
         self.path, self.schema, self.rows = path, schema, 0
         self._buffer: list[dict[str, Any]] = []
         self._writer = pq.ParquetWriter(path, schema, compression="zstd")
@@ -370,6 +443,8 @@ class _RowWriter:
             self.flush()
 
     def flush(self) -> None:
+        import pyarrow as pa
+
         batch = _with_nulls(self._buffer, self.schema.names)
         self._writer.write_table(nan_to_null(pa.Table.from_pylist(batch, schema=self.schema)))
         self._buffer = []
@@ -395,6 +470,9 @@ def write_query(
     """The rows of `sql` (in its order) as a Parquet file of `schema`, atomically, in row
     groups of exactly `row_group_size` rows however DuckDB batches them (deterministic
     bytes); returns the row count."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     size = row_group_size
     reader = con.sql(sql).to_arrow_reader(size)
     if reader is None:  # pragma: no cover - a statement without a result
@@ -431,9 +509,10 @@ def write_query(
 
 
 def _code() -> str:
-    """Fingerprint of what extraction results depend on besides the documents."""
-    payload = json.dumps([versions(), code_fingerprint()], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """Fingerprint of what extraction results depend on besides the documents: the source of
+    the extraction code and lexicons (the extractors' `VERSION`s are in it), read without
+    importing the extractors, so that a stage with nothing to do is skipped at once."""
+    return hashlib.sha256(json.dumps(["code", code_fingerprint()]).encode()).hexdigest()
 
 
 def _outputs(stage_dir: Path) -> list[Path]:
@@ -441,17 +520,35 @@ def _outputs(stage_dir: Path) -> list[Path]:
     return [stage_dir / n for n in names]
 
 
-def _previous_keys(stage_dir: Path, manifest: StageManifest) -> dict[str, str]:
-    """`{doc_id: cache key}` of the rows the stage files hold, when they are as the last
-    extract left them (else empty: nothing is reused)."""
+def _stamp() -> str:
+    """What a document's cache key depends on besides its raw bytes: the extraction code
+    (`_code`) and the code that makes the text, date and sentences from the bytes (ingest's
+    and parse's). While it holds, a document of unchanged sha256 has an unchanged key."""
+    from pipeline.stages import ingest, parse
+
+    parts = [_code(), code_fingerprint_of(*ingest.CODE), code_fingerprint_of(*parse.CODE)]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _previous_keys(
+    stage_dir: Path, manifest: StageManifest
+) -> tuple[dict[str, tuple[str, str]], str | None]:
+    """`{doc_id: (cache key, sha256)}` of the rows the stage files hold, when they are as the
+    last extract left them (else empty: nothing is reused), and the `_stamp` they were
+    computed under."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         record = json.loads(manifest.path.read_text("utf-8"))
-        if record["outputs"] != stat_fingerprint(manifest.outputs):
-            return {}
-        keys = pq.read_table(stage_dir / KEYS_FILE, columns=["doc_id", "key"])
+        if record["outputs"] != manifest.outputs_fingerprint():
+            return {}, None
+        keys = pq.read_table(stage_dir / KEYS_FILE, columns=["doc_id", "key", "sha256"])
+        stamp = (keys.schema.metadata or {}).get(b"kzru.stamp", b"").decode()
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
-        return {}
-    return dict(zip(keys.column(0).to_pylist(), keys.column(1).to_pylist(), strict=True))
+        return {}, None
+    columns = (keys.column(i).to_pylist() for i in range(3))
+    return {d: (k, h) for d, k, h in zip(*columns, strict=True)}, stamp
 
 
 def run(
@@ -480,28 +577,47 @@ def run(
     info.update(skipped=0, reused=0, cached=0, extracted=0)
     sources = [stage_dir / "documents.parquet", stage_dir / "sentences.parquet"]
     manifest = StageManifest(stage_dir, "extract", _outputs(stage_dir))
-    inputs = f"{stat_fingerprint(sources)}:{_code()}"
-    previous: dict[str, str] = {}
+    inputs = f"{stat_fingerprint(sources, stage_dir)}:{_code()}"
+    previous: dict[str, tuple[str, str]] = {}
+    stamp = _stamp()
+    same_stamp = False
     if cache_dir is not None:
         done = manifest.fresh(inputs)
         if done is not None:
             info["skipped"] = 1
             log.info("extract %s (documents unchanged)", _counts_line(done))
             return {k: int(v) for k, v in done.items()}
-        previous = _previous_keys(stage_dir, manifest)
+        previous, previous_stamp = _previous_keys(stage_dir, manifest)
+        same_stamp = previous_stamp == stamp
     manifest.forget()
     cache = ResultCache(cache_dir) if cache_dir is not None else None
-    keys: list[tuple[str, str]] = []
+    keys: list[tuple[str, str, str]] = []
     reused: list[str] = []
 
     def to_extract() -> Iterator[Document]:
-        for doc in documents_from(stage_dir):
-            key = cache_key(doc)
-            keys.append((doc.doc_id, key))
-            if previous.get(doc.doc_id) == key:
-                reused.append(doc.doc_id)
+        """The documents to extract. A document whose sha256 is the one its rows were
+        extracted from, under the same `_stamp`, has the same key: it is not even read."""
+        import pyarrow.parquet as pq
+
+        ids = pq.read_table(stage_dir / "documents.parquet", columns=["doc_id", "sha256"])
+        pairs = list(zip(*(ids.column(i).to_pylist() for i in range(2)), strict=True))
+        known = {d for d, h in pairs if same_stamp and d in previous and previous[d][1] == h}
+        read = iter(documents_from(stage_dir, only={d for d, _ in pairs} - known))
+        for doc_id, sha in pairs:
+            if doc_id in known:
+                key = previous[doc_id][0]
+                keys.append((doc_id, key, sha))
+                reused.append(doc_id)
                 if cache is not None:
                     cache.touch(key)  # still in use: not pruned
+                continue
+            doc = next(read)
+            key = cache_key(doc)
+            keys.append((doc.doc_id, key, sha))
+            if previous.get(doc.doc_id, ("", ""))[0] == key:
+                reused.append(doc.doc_id)
+                if cache is not None:
+                    cache.touch(key)
             else:
                 yield doc
 
@@ -511,6 +627,7 @@ def run(
         keys,
         reused,
         bool(previous),
+        stamp,
         progress=progress,
         cache=cache,
         workers=workers,
@@ -534,9 +651,10 @@ def _counts_line(counts: dict[str, Any]) -> str:
 def _merge_run(
     stage_dir: Path,
     docs: Iterator[Document],
-    keys: list[tuple[str, str]],
+    keys: list[tuple[str, str, str]],
     reused: list[str],
     has_previous: bool,
+    stamp: str,
     *,
     progress: bool,
     cache: ResultCache | None,
@@ -547,6 +665,10 @@ def _merge_run(
 ) -> dict[str, int]:
     """Extract `docs` into temporary files, then write every output: the new rows merged with
     the previous rows of the `reused` documents, sorted in DuckDB."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     n_docs = pq.ParquetFile(stage_dir / "documents.parquet").metadata.num_rows
     work = stage_dir / ".extract-work"
     shutil.rmtree(work, ignore_errors=True)
@@ -572,7 +694,10 @@ def _merge_run(
             for w in writers.values():
                 w.close()
         pq.write_table(
-            pa.Table.from_pylist([{"doc_id": d, "key": k} for d, k in keys], schema=KEYS_SCHEMA),
+            pa.Table.from_pylist(
+                [{"doc_id": d, "key": k, "sha256": h} for d, k, h in keys],
+                schema=_keys_schema().with_metadata({"kzru.stamp": stamp}),
+            ),
             work / "keys.parquet",
             compression="zstd",
         )

@@ -13,22 +13,24 @@ import logging
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-
-import duckdb
-import pandas as pd
-import pandera.errors
-import pyarrow.parquet as pq
-from pandera.api.pandas.container import DataFrameSchema
+from typing import TYPE_CHECKING
 
 import schemas
 from pipeline.io import (
+    TABLE_NAMES,
     StageManifest,
+    arrow_to_pandas,
     atomic_path,
     code_fingerprint,
     iter_table,
     stat_fingerprint,
 )
 from pipeline.release import sha256_file
+
+if TYPE_CHECKING:  # imported where used: tables validated before are not validated again
+    import duckdb
+    import pandas as pd
+    from pandera.api.pandas.container import DataFrameSchema
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ class ValidationFailed(Exception):
 
 def schema_failures(table: str, df: pd.DataFrame) -> list[Failure]:
     """Failures of `df` against the model of `table` (lazy: all of them)."""
+    import pandas as pd
+    import pandera.errors
+
     try:
         schemas.TABLES[table].validate(df, lazy=True)
     except pandera.errors.SchemaErrors as err:
@@ -159,6 +164,9 @@ def _merge(failures: list[Failure]) -> list[Failure]:
 
 
 def _chunk_failures(table: str, offset: int, df: pd.DataFrame) -> list[Failure]:
+    import pandas as pd
+    import pandera.errors
+
     schema, _ = _chunk_schema(table)
     try:
         schema.validate(df, lazy=True)
@@ -245,25 +253,101 @@ def _file_references(con: duckdb.DuckDBPyConnection, stage_dir: Path) -> list[Fa
     ]
 
 
-def validate_files(stage_dir: Path, *, chunk_rows: int = CHUNK_ROWS) -> list[Failure]:
+def _row_hash(path: Path) -> str:
+    """SQL: a hash of a row's values in every column of the Parquet file at `path`."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    return "hash(struct_pack(" + ", ".join(f'"{n}" := "{n}"' for n in names) + "))"
+
+
+def _unknown_rows(
+    con: duckdb.DuckDBPyConnection, name: str, path: Path, known: Path | None
+) -> list[int] | None:
+    """Row numbers of the rows of `path` whose hash is not among those validated before for
+    table `name` (`known`, written by `validate_files(record=...)`); None: every row."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE h_{name} AS SELECT file_row_number AS r, "
+        f"{_row_hash(path)} AS h FROM read_parquet({_sql_path(path)}, file_row_number = true)"
+    )
+    if known is None:
+        return None
+    rows = con.execute(
+        f"""SELECT r FROM h_{name} WHERE h NOT IN
+            (SELECT h FROM read_parquet({_sql_path(known)}) WHERE "table" = '{name}')
+            ORDER BY r"""
+    ).fetchall()
+    return [int(r) for (r,) in rows]
+
+
+def _rows_failures(table: str, path: Path, rows: list[int]) -> list[Failure]:
+    """The schema failures of some rows of a table's file, read row group by row group."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    found: list[Failure] = []
+    start = 0
+    wanted = iter(rows)
+    row = next(wanted, None)
+    for group in range(parquet.metadata.num_row_groups):
+        end = start + parquet.metadata.row_group(group).num_rows
+        local: list[int] = []
+        while row is not None and row < end:
+            local.append(row - start)
+            row = next(wanted, None)
+        if local:
+            chunk = parquet.read_row_group(group).take(pa.array(local, pa.int64()))
+            df = arrow_to_pandas(chunk)
+            df.index = [start + i for i in local]
+            found += _chunk_failures(table, 0, df)
+        start = end
+    return found
+
+
+def validate_files(
+    stage_dir: Path,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    known: Path | None = None,
+    record: Path | None = None,
+) -> list[Failure]:
     """`validate` of the stage's Parquet files, in bounded memory: the schema checks run on
     chunks of `chunk_rows` rows, the checks that span rows and tables (unique ids,
     provenance, references) run in DuckDB on the files. Failing rows are numbered as in
-    `validate` (position in the file)."""
+    `validate` (position in the file).
+
+    The schema checks are checks of each row alone (types, vocabularies, spans forward): with
+    `known` (the row hashes recorded by an earlier run), they run only on the rows whose
+    values were not validated before; the checks that span rows always run on every row.
+    With `record`, the hashes of every row are written there when nothing failed."""
+    import duckdb
+
     failures: list[Failure] = []
-    for name in schemas.TABLES:
-        path = stage_dir / f"{name}.parquet"
-        found: list[Failure] = []
-        for offset, df in iter_table(path, chunk_rows):
-            found += _chunk_failures(name, offset, df)
-        failures += _merge(found)
     con = duckdb.connect()
     try:
-        for name in schemas.TABLES:
+        con.execute("SET memory_limit = '256MB'")
+        for name in TABLE_NAMES:
+            path = stage_dir / f"{name}.parquet"
+            found: list[Failure] = []
+            rows = _unknown_rows(con, name, path, known) if known or record else None
+            if rows is None:
+                for offset, df in iter_table(path, chunk_rows):
+                    found += _chunk_failures(name, offset, df)
+            elif rows:
+                found += _rows_failures(name, path, rows)
+            failures += _merge(found)
+        for name in TABLE_NAMES:
             failures += _duplicates(con, name, stage_dir / f"{name}.parquet")
         for name in schemas.FACT_TABLES:
             failures += _file_provenance(con, name, stage_dir)
         failures += _file_references(con, stage_dir)
+        if record is not None and not failures:
+            union = " UNION ALL ".join(
+                f"SELECT '{n}' AS \"table\", h FROM h_{n}" for n in TABLE_NAMES
+            )
+            with atomic_path(record) as tmp:
+                con.execute(f"COPY ({union}) TO {_sql_path(tmp)} (FORMAT parquet)")
     finally:
         con.close()
     return failures
@@ -277,25 +361,47 @@ def _code() -> str:
     return h.hexdigest()
 
 
+#: Sidecars: the hash of every row of the tables that last passed (what need not be checked
+#: row by row again), and the fingerprint of the code that checked them.
+ROWS_FILE = ".validated-rows.parquet"
+ROWS_CODE_FILE = ".validated-rows.json"
+
+
+def _known_code(stage_dir: Path) -> str | None:
+    try:
+        return str(json.loads((stage_dir / ROWS_CODE_FILE).read_text("utf-8"))["code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def run(stage_dir: Path) -> dict[str, int]:
     """Validate the stage tables; write `validation.json` (with the checksum of each table
     validated, so publish can refuse a table changed since); raise `ValidationFailed` on
     failure."""
-    paths = [stage_dir / f"{name}.parquet" for name in schemas.TABLES]
+    paths = [stage_dir / f"{name}.parquet" for name in TABLE_NAMES]
     manifest = StageManifest(stage_dir, "validate", [])
-    inputs = f"{stat_fingerprint(paths)}:{_code()}"
+    inputs = f"{stat_fingerprint(paths, stage_dir)}:{_code()}"
     done = manifest.fresh(inputs)
     if done is not None:  # these very files passed: write their report again
         with atomic_path(stage_dir / "validation.json") as tmp:
             tmp.write_text(json.dumps(done, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         log.info("validate ok (tables unchanged since they were validated)")
         return dict(done["rows"])
+    import pyarrow.parquet as pq
+
+    code = _code()
+    known = stage_dir / ROWS_FILE
+    previous = known if _known_code(stage_dir) == code and known.exists() else None
     manifest.forget()
-    failures = validate_files(stage_dir)
-    rows = {
-        n: pq.ParquetFile(p).metadata.num_rows for n, p in zip(schemas.TABLES, paths, strict=True)
-    }
-    hashes = {name: sha256_file(stage_dir / f"{name}.parquet") for name in schemas.TABLES}
+    (stage_dir / ROWS_CODE_FILE).unlink(missing_ok=True)
+    recorded = stage_dir / f".{ROWS_FILE}.new"
+    failures = validate_files(stage_dir, known=previous, record=recorded)
+    if recorded.exists():
+        recorded.replace(known)
+        with atomic_path(stage_dir / ROWS_CODE_FILE) as tmp:
+            tmp.write_text(json.dumps({"code": code}) + "\n", encoding="utf-8")
+    rows = {n: pq.ParquetFile(p).metadata.num_rows for n, p in zip(TABLE_NAMES, paths, strict=True)}
+    hashes = {name: sha256_file(stage_dir / f"{name}.parquet") for name in TABLE_NAMES}
     report = {
         "ok": not failures,
         "rows": rows,

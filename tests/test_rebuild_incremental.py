@@ -1,0 +1,159 @@
+"""Incremental rebuilds: after raw files are added, modified, removed or duplicated, a build
+that reuses the previous stage files gives the same bytes as a build from scratch (every
+Parquet table, the sentences) and the same DuckDB tables and views; and it reads, splits and
+validates only what changed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from tiny_corpus import DOCS, parquet_bytes, raw_name, write_raw
+
+import schemas
+from pipeline import changes, io, rebuild
+from pipeline.stages import ingest, parse, publish, validate
+
+pytestmark = pytest.mark.slow
+
+DAY = date(2026, 3, 1)
+
+
+@pytest.fixture(autouse=True)
+def small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row groups and batches of two documents, so that reuse crosses their boundaries."""
+    monkeypatch.setattr(ingest, "ROW_GROUP_DOCUMENTS", 2)
+    monkeypatch.setattr(parse, "BATCH_DOCUMENTS", 2)
+
+
+def build(raw: Path, out: Path) -> rebuild.Outcome:
+    return rebuild.run(raw, out, cache_dir=out / "cache", today=DAY)
+
+
+def duckdb_contents(db: Path) -> dict[str, object]:
+    """Every table's rows in key order, and every view with its definition and comment."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out: dict[str, object] = {}
+        for name, key in changes.KEYS.items():
+            out[name] = con.execute(f'SELECT * FROM {name} ORDER BY "{key}"').fetchall()
+        out["views"] = con.execute(
+            "SELECT view_name, sql, comment FROM duckdb_views() WHERE NOT internal "
+            "ORDER BY view_name"
+        ).fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def assert_same_as_cold(incremental: Path, raw: Path, tmp_path: Path) -> None:
+    cold_out = tmp_path / "cold"
+    cold = rebuild.run(raw, cold_out, cache_dir=None, today=DAY).published.path
+    assert parquet_bytes(incremental) == parquet_bytes(cold)
+    stage_inc = incremental.parent.parent / "stages"
+    stage_cold = cold_out / "stages"
+    for name in ("documents", "rejected", "sentences"):
+        a = (stage_inc / f"{name}.parquet").read_bytes()
+        assert a == (stage_cold / f"{name}.parquet").read_bytes(), name
+    assert duckdb_contents(incremental / "kzru.duckdb") == duckdb_contents(cold / "kzru.duckdb")
+
+
+def test_table_names_are_the_schemas_tables() -> None:
+    assert tuple(schemas.TABLES) == io.TABLE_NAMES
+    assert tuple(changes.KEYS) == io.TABLE_NAMES
+
+
+def test_incremental_builds_equal_cold_builds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    paths = write_raw(raw, ["trade", "visit", "culture"])
+    (raw / "900_0000000000000000.txt").write_bytes(b"")  # rejected: empty
+    build(raw, out)
+
+    # one more document: only it is read and split
+    caplog.set_level(logging.DEBUG)
+    (added,) = write_raw(raw, ["forum"])
+    result = build(raw, out)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "ingest read=1 reused=4" in messages
+    assert "parse split=1 documents" in messages
+    assert result.extracted == 1
+    assert result.published.new
+    assert_same_as_cold(result.published.path, raw, tmp_path / "one")
+
+    # a document modified, one removed, the duplicate of another added
+    caplog.clear()
+    paths[0].write_text(f" date {DOCS['trade'][0]} Exports rose by 3% in 2024.\n", "utf-8")
+    paths[1].unlink()
+    dup = raw / raw_name(7, "copy")
+    dup.write_bytes(added.read_bytes())
+    result = build(raw, out)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "ingest read=2 reused=3" in messages
+    docs = pq.read_table(result.published.path / "documents.parquet").to_pylist()
+    assert sorted(d["source_path"] for d in docs) == sorted(
+        [paths[0].name, paths[2].name, added.name]
+    )
+    rejected = pq.read_table(result.published.path / "rejected.parquet").to_pylist()
+    assert [r["source_path"] for r in rejected] == sorted(["900_0000000000000000.txt", dup.name])
+    assert_same_as_cold(result.published.path, raw, tmp_path / "two")
+
+    # the original of the duplicate removed: the duplicate (never read into documents
+    # before) becomes the document
+    caplog.clear()
+    added.unlink()
+    result = build(raw, out)
+    docs = pq.read_table(result.published.path / "documents.parquet").to_pylist()
+    assert dup.name in {d["source_path"] for d in docs}
+    assert_same_as_cold(result.published.path, raw, tmp_path / "three")
+
+
+def test_validate_checks_only_new_rows_but_still_finds_failures(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_raw(raw, ["trade", "visit"])
+    build(raw, out)
+    stages = out / "stages"
+    assert (stages / validate.ROWS_FILE).exists()
+    # a row changed behind the stage's back (a bad unit): found although the other rows of
+    # the table were validated before
+    stats = pq.read_table(stages / "statistics.parquet")
+    units = stats.column("unit").to_pylist()
+    units[0] = "not-a-unit"
+    broken = stats.set_column(stats.schema.get_field_index("unit"), "unit", [units])
+    pq.write_table(broken, stages / "statistics.parquet", compression="zstd")
+    os.utime(stages / "statistics.parquet", ns=(1, 1))
+    with pytest.raises(validate.ValidationFailed) as err:
+        validate.run(stages)
+    found = {(f.table, f.column) for f in err.value.failures}
+    assert ("statistics", "unit") in found
+    report = json.loads((stages / "validation.json").read_text("utf-8"))
+    assert not report["ok"]
+
+
+def test_duckdb_is_updated_from_the_previous_release(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_raw(raw, ["trade", "visit"])
+    first = build(raw, out).published.path
+    write_raw(raw, ["culture"])
+    second = build(raw, out).published.path
+    diff = json.loads((second / "changes.json").read_text("utf-8"))
+    assert diff["documents_added"]
+    # rebuilt from scratch, the database has the same contents
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    for name in schemas.TABLES:
+        (scratch / f"{name}.parquet").write_bytes((second / f"{name}.parquet").read_bytes())
+    publish.write_duckdb(scratch)
+    assert duckdb_contents(second / "kzru.duckdb") == duckdb_contents(scratch / "kzru.duckdb")
+    # the previous release's database is untouched
+    assert (
+        duckdb_contents(first / "kzru.duckdb")["documents"]
+        != duckdb_contents(second / "kzru.duckdb")["documents"]
+    )
