@@ -222,10 +222,21 @@ def _skip_the(text: str, pos: int) -> int:
     return pos + 4 if text.startswith("the ", pos) else pos
 
 
+_NOT_NAME_CHAR = re.compile(r"[^\w'’.\-& ]")  # no character of `_NAME` is one of these
+
+
 def _name_before(text: str, pos: int) -> tuple[int, int] | None:
+    """The name that ends at `pos` (`_NAME_END.search` in the `_BACK` characters before it):
+    looked for only after the last character that no name holds, as no match starts before
+    it (`$` matches before a final newline too: the name then ends before it)."""
     if pos <= 0:
         return None
-    m = _NAME_END.search(text, max(0, pos - _BACK), pos)
+    lo = max(0, pos - _BACK)
+    end = pos - 1 if text[pos - 1] == "\n" else pos
+    bad = _NOT_NAME_CHAR.search(text[lo:end][::-1])
+    if bad is not None:
+        lo = end - bad.start()
+    m = _NAME_END.search(text, lo, pos)
     return (m.start(), m.end()) if m is not None else None
 
 

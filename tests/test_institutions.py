@@ -629,3 +629,27 @@ def test_slug_of_ascii_and_accented_names() -> None:
     assert slug("Korea Hydro & Nuclear Power") == "d:korea-hydro-and-nuclear-power"
     assert slug("Ministry’s Centre", {"centre": ("Center", "Centre")}) == "d:ministrys-center"
     assert slug("—") == "d:unnamed"
+
+
+_name_words = st.sampled_from(
+    [
+        *("Interfax", "Kazakhstan Today", "de", "&", "said", "the", "REPORT.AZ", ",", "\n"),
+        *("(", "’s", "O'Neil", "al-Farabi", "A.", "Ab-", "Électricité", "—", "\t", "x" * 30),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_name_words, st.sampled_from([" ", "", "\n"])), max_size=30),
+    st.integers(min_value=0, max_value=400),
+)
+def test_name_before_is_the_anchored_search(parts: list[tuple[str, str]], at: int) -> None:
+    """`_name_before` narrows the window of `_NAME_END.search`; it finds what the search over
+    the whole window finds."""
+    from pipeline import institution_discovery as disc
+
+    text = "".join(w + sep for w, sep in parts)
+    pos = min(at, len(text))
+    m = disc._NAME_END.search(text, max(0, pos - disc._BACK), pos) if pos > 0 else None
+    assert disc._name_before(text, pos) == (None if m is None else m.span())
