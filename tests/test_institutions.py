@@ -653,3 +653,15 @@ def test_name_before_is_the_anchored_search(parts: list[tuple[str, str]], at: in
     pos = min(at, len(text))
     m = disc._NAME_END.search(text, max(0, pos - disc._BACK), pos) if pos > 0 else None
     assert disc._name_before(text, pos) == (None if m is None else m.span())
+
+
+def test_member_family_maps_national_bodies_to_their_family() -> None:
+    from pipeline.extractors.institutions import _families_of, _member_family
+    from pipeline.institution_registry import registry
+
+    reg = registry()
+    members = _member_family()
+    assert members == _families_of(reg)
+    assert members  # the registry has national families (foreign ministries, ...)
+    for i, f in members.items():
+        assert i in {j for _, j in reg.families[f].by_country}

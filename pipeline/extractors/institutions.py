@@ -294,23 +294,22 @@ def extract(doc: Document) -> list[InstitutionMentionRow]:
     rows: list[InstitutionMentionRow] = []
     for sp, inst in insts:
         rule = "registry" if sp.rule == "extended" else sp.rule
-        rows.append(
-            InstitutionMentionRow(
-                char_start=sp.start,
-                char_end=sp.end,
-                quote=text[sp.start : sp.end],
-                institution_id=inst.institution_id,
-                extractor=f"{NAME}/{rule}@{VERSION}",
-                confidence=CONFIDENCE[sp.rule],
-                name=inst.name,
-                acronym=inst.acronym,
-                kind=inst.kind,
-                country=inst.country,
-                wikidata_id=inst.wikidata_id,
-                parent_id=inst.parent_id,
-                source=inst.source,
-            )
-        )
+        row: InstitutionMentionRow = {  # a literal: faster than the TypedDict call
+            "char_start": sp.start,
+            "char_end": sp.end,
+            "quote": text[sp.start : sp.end],
+            "institution_id": inst.institution_id,
+            "extractor": f"{NAME}/{rule}@{VERSION}",
+            "confidence": CONFIDENCE[sp.rule],
+            "name": inst.name,
+            "acronym": inst.acronym,
+            "kind": inst.kind,
+            "country": inst.country,
+            "wikidata_id": inst.wikidata_id,
+            "parent_id": inst.parent_id,
+            "source": inst.source,
+        }
+        rows.append(row)
     return rows
 
 
@@ -399,6 +398,17 @@ def _country_after(text: str, end: int) -> str | None:
     return None
 
 
+def _families_of(reg: Registry) -> dict[int, int]:
+    """Institution index -> index of its national family."""
+    return {i: f for f, fam in enumerate(reg.families) for _, i in fam.by_country}
+
+
+@cache
+def _member_family() -> dict[int, int]:
+    """`_families_of` the packaged registry, once."""
+    return _families_of(registry())
+
+
 def _bare(
     doc: Document,
     reg: Registry,
@@ -410,7 +420,7 @@ def _bare(
     if not bare:
         return []
     named: dict[int, set[str]] = {}  # family -> countries the document names it with
-    member_family = {i: f for f, fam in enumerate(reg.families) for _, i in fam.by_country}
+    member_family = _member_family() if reg is registry() else _families_of(reg)
     for sp, inst in insts:
         if inst.source == "registry" and sp.target in member_family and inst.country:
             named.setdefault(member_family[sp.target], set()).add(inst.country)
