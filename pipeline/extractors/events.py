@@ -248,8 +248,22 @@ def _fallback_sentences(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+_QUOTE_OPEN = re.compile(r"[“\"«]")
+_QUOTE_OR_PAREN = re.compile(r"[“\"«(]")
+_CLAUSE_STOP = re.compile(r"[,;:)]")
+
+
 def _clause_start(text: str, lo: int, pos: int) -> int:
     """Start of the clause that contains `pos`: after the last , ; : ( outside quotes."""
+    if _QUOTE_OR_PAREN.search(text, lo, pos) is None:
+        # no quotation and no parenthesis can begin: every , ; : ) is a clause stop
+        return max(
+            lo,
+            text.rfind(",", lo, pos) + 1,
+            text.rfind(";", lo, pos) + 1,
+            text.rfind(":", lo, pos) + 1,
+            text.rfind(")", lo, pos) + 1,
+        )
     start = lo
     for m in _QUOTED_OR_PUNCT.finditer(text, lo, pos):
         if len(m.group()) == 1:
@@ -265,6 +279,9 @@ def _trigger_clause(text: str, ev: _Event, s_lo: int) -> int:
 
 
 def _clause_end(text: str, pos: int, hi: int) -> int:
+    if _QUOTE_OR_PAREN.search(text, pos, hi) is None:
+        stop = _CLAUSE_STOP.search(text, pos, hi)
+        return stop.start() if stop is not None else hi
     for m in _QUOTED_OR_PUNCT.finditer(text, pos, hi):
         if len(m.group()) == 1:
             return m.start()
@@ -472,9 +489,27 @@ def _left_start(text: str, low: str, lo: int, trig_start: int, rule: Rule, lex: 
 
 def _np_start(text: str, clause: int, pos: int) -> int:
     """Start of the determiner and modifiers before `pos` (a backward walk over words)."""
-    tokens = list(_LEFT_TOKEN.finditer(text, max(clause, pos - 140), pos))
+    lo = max(clause, pos - 140)
     start = pos
     n = 0
+    if _QUOTE_OPEN.search(text, lo, pos) is None:
+        # no quotation: the tokens are the runs of non-space; the walk reads at most 9
+        seg = text[lo:pos]
+        words = seg.rsplit(None, 9)
+        if len(words) == 10:
+            del words[0]
+        at = len(seg)
+        for word in reversed(words):
+            at = seg.rindex(word, 0, at)
+            if n < 8 and _NP_WORD.fullmatch(word):
+                start = lo + at
+                n += 1
+                continue
+            if word.lower() in DETERMINERS:
+                start = lo + at
+            break
+        return start
+    tokens = list(_LEFT_TOKEN.finditer(text, lo, pos))
     for tok in reversed(tokens):
         if tok.end() != start and text[tok.end() : start].strip():
             break
