@@ -14,10 +14,16 @@ markup, or `svg=None` and a plain sentence saying why there is nothing to draw.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import os
+import pickle
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import matplotlib
@@ -375,3 +381,38 @@ def _present(value: object) -> bool:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --------------------------------------------------------------------------- memo
+
+
+def memoized(
+    draw: Callable[[pd.DataFrame], Figure], table: pd.DataFrame, folder: Path | None
+) -> Figure:
+    """`draw(table)`, kept in `folder` (when given) under a hash of the table, of this
+    module's source and of the matplotlib version: a release whose data behind a chart did
+    not change reuses the chart drawn for the previous one (the same bytes, drawn once).
+    An entry that cannot be read is drawn again; older entries of the same chart go."""
+    if folder is None:
+        return draw(table)
+    h = hashlib.sha256(draw.__name__.encode() + b"\0" + matplotlib.__version__.encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(pickle.dumps(table, protocol=5))
+    path = folder / f"{draw.__name__}-{h.hexdigest()}.pkl"
+    try:
+        with path.open("rb") as f:
+            found = pickle.load(f)
+        if isinstance(found, Figure):
+            return found
+    except Exception:  # missing, torn or foreign: draw it
+        pass
+    fig = draw(table)
+    with contextlib.suppress(OSError):  # a read-only folder: the page is still written
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{draw.__name__}-*.pkl"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(fig, f, protocol=5)
+        os.replace(tmp, path)
+    return fig

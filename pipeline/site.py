@@ -485,8 +485,8 @@ def _figure(fig: plots.Figure, caption: str) -> str:
     return f"<figure>{fig.svg}<figcaption>{caption}</figcaption></figure>{notes}"
 
 
-def _trade_section(stats: pd.DataFrame) -> str:
-    fig = plots.trade_figure(stats)
+def _trade_section(stats: pd.DataFrame, figures: Path | None = None) -> str:
+    fig = plots.memoized(plots.trade_figure, stats, figures)
     html = _figure(
         fig,
         "Hover over a segment for its quote and id; click it to jump to its row below.",
@@ -531,8 +531,8 @@ def _trade_section(stats: pd.DataFrame) -> str:
     )
 
 
-def _events_section(events: pd.DataFrame) -> str:
-    fig = plots.events_figure(events)
+def _events_section(events: pd.DataFrame, figures: Path | None = None) -> str:
+    fig = plots.memoized(plots.events_figure, events, figures)
     html = _figure(fig, "Year of each event's first possible day (date_start); hover for counts.")
     table = fig.data
     if table.empty:
@@ -546,8 +546,8 @@ def _events_section(events: pd.DataFrame) -> str:
     return html + _table(headers, rows, cls="events", numeric=range(1, len(headers)))
 
 
-def _institutions_section(institutions: pd.DataFrame) -> str:
-    fig = plots.institutions_figure(institutions)
+def _institutions_section(institutions: pd.DataFrame, figures: Path | None = None) -> str:
+    fig = plots.memoized(plots.institutions_figure, institutions, figures)
     html = _figure(fig, "Click a bar for its row; <code>kzru show ID</code> lists its mentions.")
     if fig.data.empty:
         return html
@@ -658,8 +658,9 @@ def render_index(
     *,
     quality: dict[str, Any] | None = None,
     dictionary_md: str | None = None,
+    figures: Path | None = None,
 ) -> str:
-    """The HTML of the release's page (see `write_index`)."""
+    """The HTML of the release's page (see `write_index`; `figures`: see `plots.memoized`)."""
     release_dir = Path(release_dir)
     package = _load_json(release_dir / "datapackage.json") or {}
     if quality is None:
@@ -739,9 +740,9 @@ def render_index(
     sections = [
         ("files", "Files", _files_section(resources, release_dir)),
         ("quality", "Quality", _quality_section(quality)),
-        ("trade", "Trade by period", _trade_section(stats)),
-        ("events", "Events per year", _events_section(events)),
-        ("institutions", "Institutions", _institutions_section(institutions)),
+        ("trade", "Trade by period", _trade_section(stats, figures)),
+        ("events", "Events per year", _events_section(events, figures)),
+        ("institutions", "Institutions", _institutions_section(institutions, figures)),
         ("use", "Query it", _usage_section(stats)),
         ("dictionary", "Data dictionary", _dictionary_section(package, dictionary_md)),
         ("changes", "Changes", changes),
@@ -782,14 +783,18 @@ def write_index(
     *,
     quality: dict[str, Any] | None = None,
     dictionary_md: str | None = None,
+    figures: Path | None = None,
 ) -> Path:
     """Write release_dir/index.html from the files in release_dir and return its path.
 
     Reads the Parquet tables, `datapackage.json` (version, date, sizes, checksums),
     `CHANGES.md` and `quality.json` (unless `quality` is given). The same folder gives
-    byte-identical HTML.
+    byte-identical HTML. With `figures`, a folder where charts are kept by their data, a
+    chart whose data did not change since the last page is not drawn again.
     """
     path = Path(release_dir) / "index.html"
-    html = render_index(Path(release_dir), quality=quality, dictionary_md=dictionary_md)
+    html = render_index(
+        Path(release_dir), quality=quality, dictionary_md=dictionary_md, figures=figures
+    )
     path.write_text(html, encoding="utf-8")
     return path

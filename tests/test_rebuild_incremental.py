@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tiny_corpus import DOCS, parquet_bytes, raw_name, write_raw
@@ -157,3 +158,53 @@ def test_duckdb_is_updated_from_the_previous_release(tmp_path: Path) -> None:
         duckdb_contents(first / "kzru.duckdb")["documents"]
         != duckdb_contents(second / "kzru.duckdb")["documents"]
     )
+
+
+def test_validate_compares_quotes_again_when_a_text_changed(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_raw(raw, ["trade", "visit"])
+    build(raw, out)
+    stages = out / "stages"
+    facts = pq.read_table(stages / "statistics.parquet").to_pylist()
+    doc_id = facts[0]["doc_id"]
+    # the text of one document changed behind the stage's back, its facts did not: their
+    # rows were validated before, but their quotes no longer match the text
+    docs = pq.read_table(stages / "documents.parquet")
+    texts = [
+        t.replace(facts[0]["quote"], "#" * len(facts[0]["quote"])) if d == doc_id else t
+        for d, t in zip(
+            docs.column("doc_id").to_pylist(), docs.column("text").to_pylist(), strict=True
+        )
+    ]
+    changed = docs.set_column(
+        docs.schema.get_field_index("text"), docs.schema.field("text"), [texts]
+    )
+    pq.write_table(changed, stages / "documents.parquet", compression="zstd")
+    with pytest.raises(validate.ValidationFailed) as err:
+        validate.run(stages)
+    by = {(f.table, f.column, f.check): f for f in err.value.failures}
+    assert 0 in by[("statistics", "quote", "provenance")].rows
+    # a document removed: the rows that point to it are found although validated before
+    kept = changed.filter(pa.array([d != doc_id for d in docs.column("doc_id").to_pylist()]))
+    pq.write_table(kept, stages / "documents.parquet", compression="zstd")
+    with pytest.raises(validate.ValidationFailed) as err:
+        validate.run(stages)
+    by = {(f.table, f.column, f.check): f for f in err.value.failures}
+    missing = by[("statistics", "doc_id", "document exists")].rows
+    assert missing == [i for i, f in enumerate(facts) if f["doc_id"] == doc_id]
+
+
+def test_charts_kept_by_their_data_give_the_same_page(tmp_path: Path) -> None:
+    from pipeline import site
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_raw(raw, ["trade", "visit"])
+    build(raw, out)
+    kept = sorted(p.name.split("-")[0] for p in (out / "stages" / publish.FIGURES).iterdir())
+    assert kept == ["events_figure", "institutions_figure", "trade_figure"]
+    write_raw(raw, ["culture"])
+    second = build(raw, out).published.path
+    # the page written with the kept charts is the page drawn from scratch
+    drawn = site.render_index(second)
+    assert (second / "index.html").read_text(encoding="utf-8") == drawn
+    assert len(list((out / "stages" / publish.FIGURES).iterdir())) == 3

@@ -524,7 +524,7 @@ def _publish_locked(
         (tmp / "datapackage.json").write_text(
             json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        _write_page(tmp, quality)
+        _write_page(tmp, quality, out_dir / "stages" / FIGURES)
         release.crash_point("package")
         _fsync_tree(tmp)
         final = rel_dir / version
@@ -551,11 +551,15 @@ def score(folder: Path, gold: Path) -> dict[str, Any]:
     return {"gold_file": gold.name, **evaluate.to_json(evaluate.evaluate(gold, folder))}
 
 
-def _write_page(folder: Path, quality: dict[str, Any] | None) -> None:
+#: Charts of the last page, by their data (`plots.memoized`), under `<out>/stages/`.
+FIGURES = ".figures"
+
+
+def _write_page(folder: Path, quality: dict[str, Any] | None, figures: Path | None = None) -> None:
     """The release's index.html (imported here: matplotlib is only needed to publish)."""
     from pipeline import site
 
-    site.write_index(folder, quality=quality)
+    site.write_index(folder, quality=quality, figures=figures)
 
 
 def run(

@@ -204,23 +204,57 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[
     return failures
 
 
-def _file_provenance(con: duckdb.DuckDBPyConnection, table: str, stage_dir: Path) -> list[Failure]:
+def _file_provenance(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    stage_dir: Path,
+    rows: list[int] | None = None,
+    new_docs: list[int] | None = None,
+) -> list[Failure]:
     """`provenance_failures` of a fact table's file, as a join in DuckDB (substring counts
-    code points, as Python slices do)."""
+    code points, as Python slices do).
+
+    With `rows` (the rows of the table not validated before) and `new_docs` (the rows of
+    `documents` not validated before), quotes are compared only on those rows and on the
+    rows of those documents: any other row, and its document's text, are as they were when
+    the quote was found equal to the text. That every row's document exists is checked on
+    every row."""
     facts = _sql_path(stage_dir / f"{table}.parquet")
     docs = _sql_path(stage_dir / "documents.parquet")
-    rows = con.execute(
-        f"""SELECT f.file_row_number, d.doc_id IS NULL AS unknown, f.quote, d.text IS NULL,
-               substring(d.text, f.char_start + 1, f.char_end - f.char_start) AS found
-        FROM read_parquet({facts}, file_row_number = true) f
-        LEFT JOIN (SELECT doc_id, text FROM read_parquet({docs})) d USING (doc_id)
-        WHERE d.doc_id IS NULL
-           OR substring(d.text, f.char_start + 1, f.char_end - f.char_start)
-              IS DISTINCT FROM f.quote
-        ORDER BY f.file_row_number"""
+    if rows is None or new_docs is None:
+        candidates = f"SELECT * FROM read_parquet({facts}, file_row_number = true)"
+    else:
+        import pyarrow as pa
+
+        con.register("cand_rows", pa.table({"r": pa.array(rows, pa.int64())}))
+        con.register("cand_docs", pa.table({"r": pa.array(new_docs, pa.int64())}))
+        candidates = f"""SELECT * FROM read_parquet({facts}, file_row_number = true)
+            WHERE file_row_number IN (SELECT r FROM cand_rows)
+               OR doc_id IN (SELECT doc_id FROM read_parquet({docs}, file_row_number = true)
+                             WHERE file_row_number IN (SELECT r FROM cand_docs))"""
+    unknown = [
+        int(i)
+        for (i,) in con.execute(
+            f"""SELECT f.file_row_number
+            FROM read_parquet({facts}, file_row_number = true) f
+            LEFT JOIN (SELECT doc_id FROM read_parquet({docs})) d USING (doc_id)
+            WHERE d.doc_id IS NULL ORDER BY f.file_row_number"""
+        ).fetchall()
+    ]
+    found = con.execute(
+        f"""WITH c AS ({candidates})
+        SELECT c.file_row_number, c.quote,
+               substring(d.text, c.char_start + 1, c.char_end - c.char_start) AS found
+        FROM c JOIN (SELECT doc_id, text FROM read_parquet({docs})
+                     WHERE doc_id IN (SELECT doc_id FROM c)) d USING (doc_id)
+        WHERE substring(d.text, c.char_start + 1, c.char_end - c.char_start)
+              IS DISTINCT FROM c.quote
+        ORDER BY c.file_row_number"""
     ).fetchall()
-    bad = [(int(i), q, t) for i, unknown, q, _, t in rows if not unknown]
-    unknown = [int(i) for i, is_unknown, *_ in rows if is_unknown]
+    if rows is not None and new_docs is not None:
+        con.unregister("cand_rows")
+        con.unregister("cand_docs")
+    bad = [(int(i), q, t) for i, q, t in found]
     failures = []
     if bad:
         examples = [f"quote {q!r} but text has {t!r}" for _, q, t in bad]
@@ -325,12 +359,14 @@ def validate_files(
 
     failures: list[Failure] = []
     con = duckdb.connect()
+    unknown: dict[str, list[int] | None] = {}
     try:
         con.execute("SET memory_limit = '256MB'")
         for name in TABLE_NAMES:
             path = stage_dir / f"{name}.parquet"
             found: list[Failure] = []
             rows = _unknown_rows(con, name, path, known) if known or record else None
+            unknown[name] = rows
             if rows is None:
                 for offset, df in iter_table(path, chunk_rows):
                     found += _chunk_failures(name, offset, df)
@@ -340,7 +376,7 @@ def validate_files(
         for name in TABLE_NAMES:
             failures += _duplicates(con, name, stage_dir / f"{name}.parquet")
         for name in schemas.FACT_TABLES:
-            failures += _file_provenance(con, name, stage_dir)
+            failures += _file_provenance(con, name, stage_dir, unknown[name], unknown["documents"])
         failures += _file_references(con, stage_dir)
         if record is not None and not failures:
             union = " UNION ALL ".join(
