@@ -391,16 +391,20 @@ def _first_words(pattern: str, limit: int = 5000) -> frozenset[str] | None:
 
 
 _ANY = "*"  # any second token
+_DIGITS = "0"  # a run of digits as the first token (see `_first_two`)
+_DIGIT_CHARS = frozenset("0123456789")  # digits as `chars_of` lists them (\d is "0")
 _GLUED = "#"  # the first word is not followed by a blank
 _OTHER = ""  # blanks, then a token that is not a letter run
 
 
+@cache
 def _first_two(
     pattern: str, wanted: frozenset[str], limit: int = 5000
 ) -> frozenset[tuple[str, str]] | None:
     """The (first word, second token) pairs a match of `pattern` can start with.
 
-    The first word is a letter run, as in `_first_words`; the second token is the letter run
+    The first word is a letter run, as in `_first_words`, or `_DIGITS` for a run of digits
+    (when `_DIGITS` is in `wanted`); the second token is the letter run
     after blanks (`[ \t\u00a0]`), `_OTHER` when blanks come before a non-letter, `_GLUED`
     when the first word is not followed by a blank, `_ANY` when it cannot be told (the match
     may end there, or the pattern cannot be listed); a second word ending with "…" is a
@@ -438,11 +442,21 @@ def _first_two(
         letter = ch in _LETTERS
         if phase == 0 and w1 and w1 not in wanted and (not letter or w1 + ch not in prefixes):
             return  # not a wanted first word
-        if phase == 0:
+        if phase == 3:  # in a run of digits
+            if ch in _DIGIT_CHARS:
+                walk(stack, state)
+            elif ch in blanks:
+                walk(stack, (1, w1, ""))
+            else:
+                out.add((w1, _GLUED))
+        elif phase == 0:
             if letter:
                 walk(stack, (0, w1 + ch, ""))
             elif not w1:
-                out.add(("", _ANY))
+                if ch in _DIGIT_CHARS and _DIGITS in wanted:
+                    walk(stack, (3, _DIGITS, ""))
+                else:
+                    out.add(("", _ANY))
             elif ch in blanks:
                 walk(stack, (1, w1, ""))
             else:
@@ -476,7 +490,9 @@ def _first_two(
         items, i = stack[-1]
         rest = (*stack[:-1], (items, i + 1))
         op, av = items[i]
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        if op in (c.ASSERT, c.ASSERT_NOT) and state[0] == 2 and _bars_letters(op, av, c):
+            out.add((state[1], state[2]))  # no letter may follow: the second word ends here
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             walk(rest, state)
         elif op is c.LITERAL:
             step(rest, state, chr(av))
@@ -509,6 +525,9 @@ def _first_two(
                 if chars is None or chars & _LETTERS or (chars & blanks and chars - blanks):
                     give_up(state)
                     return
+                if _DIGITS in wanted and chars & _DIGIT_CHARS and chars - _DIGIT_CHARS:
+                    give_up(state)  # digits then another sign: more copies could matter
+                    return
                 # Blanks only (a blank keeps phases 0-1 waiting for the next token) or no
                 # blank at all (the first copy ends the walk): one copy says it all.
                 walk((*rest, (items_, 0)), state)
@@ -526,6 +545,51 @@ def _first_two(
 
 
 _WORD_DISPATCH_MIN = 12  # first words with this many rules get a second-token dispatch
+
+
+def _bars_letters(op: Any, av: Any, c: Any) -> bool:
+    r"""Is the assertion `op`, `av` (of a parse tree) a look-ahead that fails before any
+    letter a-z? Negative: `(?!\w)`, `(?![\w'’])`, `(?![a-z])`, `(?!\w|-old)`; positive:
+    `(?=-|\W|$)` (every alternative starts with a sign that is not a letter)."""
+    direction, sub = av
+    if direction != 1:
+        return False
+    items = list(sub)
+    if op is c.ASSERT:
+        alts = items[0][1][1] if len(items) == 1 and items[0][0] is c.BRANCH else [items]
+        return all(_opens_without_letter(list(seq), c) for seq in alts)
+
+    def one_in(seq: Any) -> bool:
+        items = list(seq)
+        if len(items) != 1 or items[0][0] is not c.IN:
+            return False
+        for iop, iav in items[0][1]:
+            if iop is c.NEGATE:
+                return False
+            if iop is c.CATEGORY and iav == c.CATEGORY_WORD:
+                return True
+            if iop is c.RANGE and iav[0] <= ord("a") and iav[1] >= ord("z"):
+                return True
+        return False
+
+    if len(items) == 1 and items[0][0] is c.BRANCH:
+        return any(one_in(seq) for seq in items[0][1][1])
+    return one_in(items)
+
+
+def _opens_without_letter(items: list[Any], c: Any) -> bool:
+    """Does every match of the sub-pattern `items` start with a character that is not a
+    letter a-z, or at the end of the text?"""
+    if not items:
+        return False
+    op, av = items[0]
+    if op is c.LITERAL:
+        return chr(av) not in _LETTERS
+    if op is c.AT:
+        return av in (c.AT_END, c.AT_END_STRING)
+    if op is c.IN:
+        return list(av) == [(c.CATEGORY, c.CATEGORY_NOT_WORD)]
+    return False
 
 
 def _second_fits(seconds: tuple[frozenset[str], tuple[str, ...]], key: str) -> bool:
@@ -640,6 +704,8 @@ class _Grammar:
     digit_dispatch: dict[tuple[int, str], _Rules | None]
     # First word -> second token -> rules; a table is built on first use ({} until then).
     word_dispatch: dict[str, dict[str, _Rules | None]]
+    # Digits followed by a blank ((size, blank) as in digit_dispatch) -> next token -> rules.
+    digit_word_dispatch: dict[tuple[int, str], dict[str, _Rules | None]]
     singles: dict[str, _Rules]
     patterns: tuple[str, ...]  # the rules' patterns, in priority order
     names: tuple[str, ...]
@@ -671,30 +737,61 @@ def _norm(s: str) -> str:
 
 
 def _word_table(g: _Grammar, w: str) -> dict[str, _Rules | None]:
-    """The rules after the common first word `w`, by the token after it (a letter run,
-    `_OTHER`, `_GLUED`, or `_ANY` for a letter run no rule lists), from `_first_two`; built
-    on first use and kept in `g.word_dispatch[w]`."""
+    """The rules after the common first word `w`, by the token after it (see `_second_table`);
+    built on first use and kept in `g.word_dispatch[w]`."""
     table = g.word_dispatch[w]
-    if table:
-        return table
-    idx = [i for i, f in enumerate(g.firsts) if f is None or w in f]
-    wanted = frozenset((w,))
+    if not table:
+        idx = [i for i, f in enumerate(g.firsts) if f is None or w in f]
+        table.update(_second_table(g, w, idx, digit_keys=True))
+    return table
+
+
+def _digit_table(g: _Grammar, key: tuple[int, str]) -> dict[str, _Rules | None]:
+    """The rules at a run of digits followed by a blank (`key` as in `g.digit_dispatch`), by
+    the token after the blanks (see `_second_table`); built on first use and kept in
+    `g.digit_word_dispatch[key]`."""
+    table = g.digit_word_dispatch[key]
+    if not table:
+        rules = g.digit_dispatch[key]
+        names = rules.names if rules is not None else ()
+        idx = [i for i, name in enumerate(g.names) if name in names]
+        table.update(_second_table(g, _DIGITS, idx, digit_keys=False))
+    return table
+
+
+def _second_table(
+    g: _Grammar, first: str, idx: list[int], *, digit_keys: bool
+) -> dict[str, _Rules | None]:
+    """The rules `idx` that can match where the first token is `first`, by the token after it:
+    a letter run, `_OTHER`, `_GLUED`, or `_ANY` for a letter run no rule lists (from
+    `_first_two`). With `digit_keys`, a run of digits after the blanks also has keys
+    `_digit_key(size, ch)`: the rules of `_OTHER` that `_digit_rule_may_match` there (the
+    digits that follow a first word open the same part of a rule as at its start)."""
+    wanted = frozenset((first,))
     seconds: list[tuple[frozenset[str], tuple[str, ...]] | None] = []  # None: any token
     keys = {_OTHER, _GLUED, _ANY}  # _ANY: a word not listed
     for i in idx:
         two = _first_two(g.patterns[i], wanted)
-        mine = {b for a, b in two if a == w} if two is not None else set()
+        mine = {b for a, b in two if a == first} if two is not None else set()
         if not mine or _ANY in mine:
             seconds.append(None)
             continue
         prefixes = tuple(sorted(b[:-1] for b in mine if b.endswith("…")))
         seconds.append((frozenset(b for b in mine if not b.endswith("…")), prefixes))
         keys.update(b.removesuffix("…") for b in mine)
-    built: dict[str, _Rules | None] = {}
+    subs: dict[str, tuple[int, ...]] = {}
     for key in sorted(keys):
-        sub = tuple(
+        subs[key] = tuple(
             i for i, sec in zip(idx, seconds, strict=True) if sec is None or _second_fits(sec, key)
         )
+    if digit_keys:
+        for size in range(1, _DIGIT_RUN_MAX + 1):
+            for ch in sorted({*_DIGIT_NEXT, ""}):
+                subs[_digit_key(size, ch)] = tuple(
+                    i for i in subs[_OTHER] if _digit_rule_may_match(g.names[i], size, ch)
+                )
+    built: dict[str, _Rules | None] = {}
+    for key, sub in subs.items():
         if not sub:
             built[key] = None
         elif sub in g.rule_sets:
@@ -702,8 +799,31 @@ def _word_table(g: _Grammar, w: str) -> dict[str, _Rules | None]:
         else:
             src = "|".join(g.patterns[i] for i in sub)
             built[key] = g.rule_sets.setdefault(sub, _Rules(tuple(g.names[i] for i in sub), src))
-    table.update(built)
-    return table
+    return built
+
+
+def _digit_key(size: int, ch: str) -> str:
+    """The key of a second token that is a run of `size` digits followed by `ch`."""
+    return f"{_DIGITS}{size}{ch}"
+
+
+def _second_entry(table: dict[str, _Rules | None], low: str, e: int) -> _Rules | None:
+    """The rules of `table` (see `_second_table`) for the token after the first one, which
+    ends at `e`."""
+    if e >= len(low) or low[e] not in _BLANKS:
+        return table[_GLUED]
+    b = _BLANK_RUN.match(low, e)
+    q = b.end() if b is not None else e
+    t = _FIRST_WORD.match(low, q)
+    if t is not None:
+        return table.get(t.group(), table[_ANY])
+    d = _DIGIT_RUN.match(low, q)
+    if d is None:
+        return table[_OTHER]
+    de = d.end()
+    ch = low[de : de + 1]
+    key = _digit_key(min(de - q, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")
+    return table.get(key, table[_OTHER])
 
 
 @cache
@@ -1033,6 +1153,12 @@ def _grammar() -> _Grammar:
     word_dispatch: dict[str, dict[str, _Rules | None]] = {
         w: {} for w in vocab if w and len(dispatch[w].names) >= _WORD_DISPATCH_MIN
     }
+    # At digits followed by a blank, narrowed further by the token after the blanks.
+    digit_word_dispatch: dict[tuple[int, str], dict[str, _Rules | None]] = {
+        key: {}
+        for key, rules in digit_dispatch.items()
+        if rules is not None and key[1] and key[1] in _BLANKS
+    }
 
     sh: dict[str, int] = {_norm(str(k)): int(v) for k, v in lx["relative_shift"].items()}
     return _Grammar(
@@ -1041,6 +1167,7 @@ def _grammar() -> _Grammar:
         dispatch=dispatch,
         digit_dispatch=digit_dispatch,
         word_dispatch=word_dispatch,
+        digit_word_dispatch=digit_word_dispatch,
         singles=singles,
         patterns=tuple(parts),
         names=names,
@@ -1983,16 +2110,7 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
         if table is None:
             entry = g.dispatch.get(w.group(), g.dispatch.get("*"))
         else:
-            if not table:
-                table = _word_table(g, w.group())
-            e = w.end()
-            if e < len(low) and low[e] in _BLANKS:
-                b = _BLANK_RUN.match(low, e)
-                q = b.end() if b is not None else e
-                t = _FIRST_WORD.match(low, q)
-                entry = table.get(t.group(), table[_ANY]) if t is not None else table[_OTHER]
-            else:
-                entry = table[_GLUED]
+            entry = _second_entry(table or _word_table(g, w.group()), low, w.end())
     else:
         d = _DIGIT_RUN.match(low, p)
         if d is None:
@@ -2000,7 +2118,12 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
         else:
             e = d.end()
             ch = low[e : e + 1]
-            entry = g.digit_dispatch[(min(e - p, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")]
+            key = (min(e - p, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")
+            table = g.digit_word_dispatch.get(key)
+            if table is None:
+                entry = g.digit_dispatch[key]
+            else:
+                entry = _second_entry(table or _digit_table(g, key), low, e)
     if entry is None:
         return None
     m = (entry.rx or entry.pattern()).match(low, p)

@@ -207,24 +207,32 @@ def test_digit_dispatch_examples() -> None:
 
 def _dispatch_agrees(text: str) -> None:
     """At every word start of `text`, the rules narrowed by the second token match exactly
-    as all the rules of the first word do (same rule, same span)."""
+    as all the rules of the first word do (same rule, same span); at every run of digits
+    followed by a blank, the rules narrowed by the token after the blank match as all the
+    rules that can start with a digit do."""
     from pipeline import timex
 
     g = timex._grammar()
     low = text.lower()
     for p in range(len(low)):
-        w = timex._FIRST_WORD.match(low, p)
-        if w is None or (p and low[p - 1].isalpha()) or w.group() not in g.word_dispatch:
+        if p and low[p - 1].isalnum():
             continue
-        full = g.dispatch[w.group()].pattern().match(low, p)
-        e = w.end()
-        table = timex._word_table(g, w.group())
-        if e < len(low) and low[e] in timex._BLANKS:
-            q = timex._BLANK_RUN.match(low, e)
-            t = timex._FIRST_WORD.match(low, q.end() if q else e)
-            entry = table.get(t.group(), table[timex._ANY]) if t else table[timex._OTHER]
+        w = timex._FIRST_WORD.match(low, p)
+        if w is not None:
+            if w.group() not in g.word_dispatch:
+                continue
+            full = g.dispatch[w.group()].pattern().match(low, p)
+            entry = timex._second_entry(timex._word_table(g, w.group()), low, w.end())
         else:
-            entry = table[timex._GLUED]
+            d = timex._DIGIT_RUN.match(low, p)
+            if d is None:
+                continue
+            ch = low[d.end() : d.end() + 1]
+            key = (min(d.end() - p, timex._DIGIT_RUN_MAX), ch)
+            if key not in g.digit_word_dispatch:
+                continue
+            full = g.dispatch[""].pattern().match(low, p)
+            entry = timex._second_entry(timex._digit_table(g, key), low, d.end())
         narrow = entry.pattern().match(low, p) if entry is not None else None
         if full is None:
             assert narrow is None, (text, p)
@@ -242,6 +250,11 @@ _WORD_TEXTS = [
     "during the nineties", "within three months", "throughout 2023", "for December",
     "in December and January", "in May, June and July 2024", "of the current year", "in\t2020",
     "in\u00a0March", "in the late nineties", "at the beginning of the year", "in 2q 2024",
+    "in 2023, trade", "in 2023-2024", "in 2023/24", "in 1998 and 1999", "of 2000 students",
+    "at 5 pm", "in 5 days", "in 12 months of 2023", "in 9m 2023", "in 3rd quarter", "on 15 May",
+    "on 15-17 May", "in 2020 q3", "in 1990s", "in 1990’s", "for 3.5 years", "for 3,5 years",
+    "12 years ago", "5 times a year", "3 to 5 May", "25 million tonnes", "2024 saw", "2024 q1",
+    "2023 – 2024", "7 of May", "100 more years", "10 consecutive years", "in 21st century",
 ]  # fmt: skip
 
 
@@ -286,6 +299,17 @@ def test_word_dispatch_agrees_with_full_dispatch(text: str) -> None:
                 "end",
                 "q3",
                 "recent",
+                "5",
+                "12",
+                "1990s",
+                "3rd",
+                "2023,",
+                "2023-",
+                "ago",
+                "times",
+                "to",
+                "days",
+                "million",
                 "a",
                 "\t",
             ]
