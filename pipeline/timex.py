@@ -2070,6 +2070,14 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         if a < pos:
             i += 1
             continue
+        if low[a] in _DIGIT_CHARS:
+            d = _DIGIT_RUN.match(low, a)
+            if d is not None and _digit_entry(g, low, a, d.end()) is None:
+                # No rule starts at these digits, and none has them as its first anchor:
+                # the words before them cannot open an expression either.
+                tried = a + 1
+                i += 1
+                continue
         lo = max(pos, tried, a - _LOOKBACK)
         starts: list[int] = []
         if lo < a:
@@ -2101,6 +2109,16 @@ _DIGIT_RUN = re.compile(r"\d+")
 _BLANK_RUN = re.compile(r"[ \t\u00a0]+")
 
 
+def _digit_entry(g: _Grammar, low: str, p: int, e: int) -> _Rules | None:
+    """The rules that can match at the run of digits `low[p:e]`."""
+    ch = low[e : e + 1]
+    key = (min(e - p, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")
+    table = g.digit_word_dispatch.get(key)
+    if table is None:
+        return g.digit_dispatch[key]
+    return _second_entry(table or _digit_table(g, key), low, e)
+
+
 def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> list[Timex] | None:
     """The expression starting at `p`: the first rule (in priority order) that matches there
     and whose resolver accepts the match (a list of months gives one expression a month)."""
@@ -2116,14 +2134,7 @@ def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) ->
         if d is None:
             entry = g.dispatch.get("", g.dispatch.get("*"))
         else:
-            e = d.end()
-            ch = low[e : e + 1]
-            key = (min(e - p, _DIGIT_RUN_MAX), ch if ch in _DIGIT_NEXT else "")
-            table = g.digit_word_dispatch.get(key)
-            if table is None:
-                entry = g.digit_dispatch[key]
-            else:
-                entry = _second_entry(table or _digit_table(g, key), low, e)
+            entry = _digit_entry(g, low, p, d.end())
     if entry is None:
         return None
     m = (entry.rx or entry.pattern()).match(low, p)
