@@ -1405,8 +1405,8 @@ def extract(doc: Document) -> list[EventRow]:
             para += 1
         para_of.append(para)
         prev_end = b
-    places = tuple(find_places(text))
-    people = tuple(find_people(text, doc.published_date))
+    # the candidates need only the sentences: places, persons and organisations are found
+    # once a document has one
     ctx = _DocCtx(
         text=text,
         low=low,
@@ -1414,25 +1414,33 @@ def extract(doc: Document) -> list[EventRow]:
         sents=sents,
         starts=tuple(a for a, _ in sents),
         para_of=tuple(para_of),
-        places=places,
-        place_starts=tuple(p.start for p in places),
-        people=people,
-        people_starts=tuple(p.start for p in people),
+        places=(),
+        place_starts=(),
+        people=(),
+        people_starts=(),
         inst=(),
         inst_starts=(),
         inst_ends=(),
-        home=_home_country(text, low, places, lex, doc.dateline),
-        pair=_pair(places, lex),
+        home=None,
+        pair=(),
     )
     events = _candidates(ctx, lex, triggers)
     if not events:
         return []
+    places = tuple(find_places(text))
+    people = tuple(find_people(text, doc.published_date))
     inst = _institution_spans(text)
     ctx = replace(
         ctx,
+        places=places,
+        place_starts=tuple(p.start for p in places),
+        people=people,
+        people_starts=tuple(p.start for p in people),
         inst=inst,
         inst_starts=tuple(a for a, _, _ in inst),
         inst_ends=tuple(b for _, b, _ in inst),
+        home=_home_country(text, low, places, lex, doc.dateline),
+        pair=_pair(places, lex),
     )
     _resolve(ctx, lex, events)
     events, refs = _merge(ctx, lex, events, _title_sentence(text, sents, lex))
