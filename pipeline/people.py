@@ -46,7 +46,9 @@ class _Lexicon:
     terms: tuple[_Term, ...]
     role_re: re.Pattern[str]
     role_keys: dict[str, str]  # role word -> office key
-    role_words: Any  # ahocorasick.Automaton: role words and country words -> length
+    role_words: Any  # ahocorasick.Automaton: role words -> length
+    country_words: Any  # ahocorasick.Automaton: country words -> length
+    country_reach: int  # length of the longest country word
 
 
 def _as_date(value: object) -> date | None:
@@ -113,27 +115,46 @@ def _lexicon() -> _Lexicon:
         rf"\b(?:[Tt]he\s+)?(?:(?P<adj>{cw})\s+(?P<role1>{role_alt})"
         rf"|(?P<role2>{role_alt})\s+of\s+(?:the\s+)?(?P<cty>{cw}))\b"
     )
-    # every match of `role_re` begins with `the`, a country word or a role word: the words'
-    # occurrences (one Aho–Corasick pass) are where the regex is tried
+    # every match of `role_re` holds a role word, and begins with it, with the country word
+    # right before it or with the `the` before either: only there is the regex tried
     role_words = ahocorasick.Automaton()
-    for w in [*role_keys, *country_words]:
+    for w in role_keys:
         role_words.add_word(w, len(w))
     role_words.make_automaton()
-    return _Lexicon(automaton, countries, tuple(terms), role_re, role_keys, role_words)
+    country_ac = ahocorasick.Automaton()
+    for w in country_words:
+        country_ac.add_word(w, len(w))
+    country_ac.make_automaton()
+    return _Lexicon(
+        automaton,
+        countries,
+        tuple(terms),
+        role_re,
+        role_keys,
+        role_words,
+        country_ac,
+        max(len(w) for w in country_words),
+    )
 
 
 def _role_matches(lex: _Lexicon, text: str) -> list[re.Match[str]]:
-    """`lex.role_re.finditer(text)`, faster: the regex is tried only where a role word or a
-    country word begins, or at the `the` right before one."""
+    """`lex.role_re.finditer(text)`, faster: the regex is tried only where a match may begin:
+    at a role word (`President of Russia`), at a country word that only spaces part from a
+    role word (`Russian President`), or at the `the` right before either."""
     starts: set[int] = set()
     for end_idx, n in lex.role_words.iter(text):
         pos = end_idx - n + 1
         starts.add(pos)
-        j = pos
-        while j > 0 and text[j - 1].isspace():
-            j -= 1
-        if j < pos and j >= 3 and text[j - 3 : j] in ("the", "The"):
-            starts.add(j - 3)
+        _add_the(text, pos, starts)
+        gap = pos
+        while gap > 0 and text[gap - 1].isspace():
+            gap -= 1
+        if gap == pos:
+            continue
+        for c_end, c_len in lex.country_words.iter(text, max(0, gap - lex.country_reach), gap):
+            if c_end + 1 == gap:
+                starts.add(gap - c_len)
+                _add_the(text, gap - c_len, starts)
     out: list[re.Match[str]] = []
     last_end = 0
     match = lex.role_re.match
@@ -145,6 +166,15 @@ def _role_matches(lex: _Lexicon, text: str) -> list[re.Match[str]]:
             out.append(m)
             last_end = m.end()
     return out
+
+
+def _add_the(text: str, pos: int, starts: set[int]) -> None:
+    """Add the start of a `the` / `The` that only spaces part from `pos`."""
+    j = pos
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    if j < pos and j >= 3 and text[j - 3 : j] in ("the", "The"):
+        starts.add(j - 3)
 
 
 def _country_words() -> list[str]:

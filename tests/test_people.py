@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.people import find_people, office_holder, person_country
+from pipeline.people import _lexicon, _role_matches, find_people, office_holder, person_country
 
 VARIANTS = [
     ("V.Putin", "Vladimir Putin"),
@@ -75,3 +75,18 @@ def test_office_terms() -> None:
 def test_never_raises(text: str, on: date) -> None:
     for m in find_people(text, on):
         assert text[m.start : m.end] == m.text
+
+
+_ROLE_VOCABULARY = (
+    "the The Russian Kazakh President president of Russia Kazakhstan Prime Minister Leader "
+    "Foreign Minister Russian  Federation Head State Government , . Putin met"
+)
+_ROLE_TEXT_WORDS = _ROLE_VOCABULARY.split(" ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ROLE_TEXT_WORDS), max_size=25).map(" ".join))
+def test_role_matches_as_finditer(text: str) -> None:
+    lex = _lexicon()
+    fast = [(m.span(), m.lastgroup) for m in _role_matches(lex, text)]
+    assert fast == [(m.span(), m.lastgroup) for m in lex.role_re.finditer(text)]
