@@ -87,7 +87,7 @@ from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -711,6 +711,7 @@ class _Grammar:
     names: tuple[str, ...]
     firsts: tuple[frozenset[str] | None, ...]  # see `_first_words`
     rule_sets: dict[tuple[int, ...], _Rules]  # one `_Rules` per set of rule indices
+    groups: dict[str, _RuleGroups]
     months: dict[str, int]
     weekdays: dict[str, int]
     seasons: dict[str, tuple[int, int]]
@@ -1173,6 +1174,7 @@ def _grammar() -> _Grammar:
         names=names,
         firsts=tuple(firsts),
         rule_sets=rule_sets,
+        groups={name: _rule_groups(name, part) for name, part in zip(names, parts, strict=True)},
         months={k: v for k, v in month_map.items()},
         weekdays=weekdays,
         seasons=seasons,
@@ -2029,18 +2031,36 @@ _CAPITALISED = ("m", "m1", "m2", "wd")  # month and weekday names: Title or UPPE
 _UPPER = {"quarter_code": ("u", "u2"), "n_months_code": ("mm",)}  # "Q3", "H1", "9M 2023"
 
 
-def _case_ok(m: re.Match[str], rule: str, text: str) -> bool:
+class _RuleGroups(NamedTuple):
+    """Names of a rule's groups that `_from_match` reads (built once per rule)."""
+
+    core: str | None  # the reported span, when the rule has one
+    capitalised: tuple[str, ...]  # groups of `_CAPITALISED` the rule has
+    upper: tuple[str, ...]  # groups of `_UPPER`
+
+
+def _rule_groups(name: str, pattern: str) -> _RuleGroups:
+    def has(group: str) -> bool:
+        return f"(?P<{name}__{group}>" in pattern
+
+    return _RuleGroups(
+        f"{name}__core" if has("core") else None,
+        tuple(f"{name}__{x}" for x in _CAPITALISED if has(x)),
+        tuple(f"{name}__{x}" for x in _UPPER.get(name, ())),
+    )
+
+
+def _case_ok(m: re.Match[str], groups: _RuleGroups, text: str) -> bool:
     """Case checks the lower-cased matching cannot make."""
-    index = m.re.groupindex
-    for name in _CAPITALISED:
-        key = f"{rule}__{name}"
-        if key in index and m.group(key) is not None:
-            ch = text[m.start(key)]
+    for key in groups.capitalised:
+        st = m.start(key)
+        if st >= 0:
+            ch = text[st]
             if ch.isalpha() and not ch.isupper():
                 return False
-    for name in _UPPER.get(rule, ()):
-        key = f"{rule}__{name}"
-        if m.group(key) is not None and not text[m.start(key) : m.end(key)].isupper():
+    for key in groups.upper:
+        st = m.start(key)
+        if st >= 0 and not text[st : m.end(key)].isupper():
             return False
     return True
 
@@ -2161,12 +2181,12 @@ def _from_match(
     g: _Grammar, m: re.Match[str], text: str, ref: date, prefer: str
 ) -> list[Timex] | None:
     rule = m.lastgroup or ""
-    core = f"{rule}__core"
-    if core in m.re.groupindex and m.group(core) is not None:
-        s, e = m.span(core)
-    else:
+    groups = g.groups[rule]
+    core = groups.core
+    s, e = m.span(core) if core is not None else (-1, -1)
+    if s < 0:
         s, e = m.span(rule)
-    if s == e or not _case_ok(m, rule, text):
+    if s == e or not _case_ok(m, groups, text):
         return None
     c = _Ctx(g, m, rule, text, ref, prefer)
     if rule == "month_list":
