@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -20,8 +20,9 @@ from pipeline.geo import country_iso3
 from pipeline.lexicon import load
 
 
-@dataclass(frozen=True, slots=True)
-class PersonMention:
+class PersonMention(NamedTuple):
+    """A person mentioned in a text (immutable; a named tuple: made many times a document)."""
+
     start: int
     end: int
     text: str

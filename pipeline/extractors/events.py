@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
@@ -168,8 +168,11 @@ class _Event:
     clause: int = -1  # start of the trigger's clause (within 150 characters), once computed
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _DocCtx:
+    """What is known of the document (places, persons and organisations are filled in once
+    it has a candidate event)."""
+
     text: str
     low: str  # fold_case(text): for the lower-case patterns
     ref: date
@@ -1430,18 +1433,13 @@ def extract(doc: Document) -> list[EventRow]:
     places = tuple(find_places(text))
     people = tuple(find_people(text, doc.published_date))
     inst = _institution_spans(text)
-    ctx = replace(
-        ctx,
-        places=places,
-        place_starts=tuple(p.start for p in places),
-        people=people,
-        people_starts=tuple(p.start for p in people),
-        inst=inst,
-        inst_starts=tuple(a for a, _, _ in inst),
-        inst_ends=tuple(b for _, b, _ in inst),
-        home=_home_country(text, low, places, lex, doc.dateline),
-        pair=_pair(places, lex),
-    )
+    ctx.places, ctx.place_starts = places, tuple(p.start for p in places)
+    ctx.people, ctx.people_starts = people, tuple(p.start for p in people)
+    ctx.inst = inst
+    ctx.inst_starts = tuple(a for a, _, _ in inst)
+    ctx.inst_ends = tuple(b for _, b, _ in inst)
+    ctx.home = _home_country(text, low, places, lex, doc.dateline)
+    ctx.pair = _pair(places, lex)
     _resolve(ctx, lex, events)
     events, refs = _merge(ctx, lex, events, _title_sentence(text, sents, lex))
     _carry_over(ctx, lex, events, refs)
