@@ -1366,25 +1366,26 @@ def _row(ctx: _DocCtx, lex: Lexicon, ev: _Event) -> EventRow:
     conf = ev.rule.confidence
     if ev.anaphoric:
         conf -= 0.1
-    return EventRow(
-        char_start=start,
-        char_end=end,
-        quote=quote,
-        event_type=ev.rule.type,
-        cameo_code=cameo_code(lex, ev.rule.type, ev.rule.name, ev.status, ev.host),
-        date_start=ev.date_start,
-        date_end=ev.date_end if ev.date_start is not None else None,
-        date_precision=ev.precision if ev.date_start is not None else "unknown",
-        date_text=ev.date_text if ev.date_start is not None else None,
-        status=ev.status,
-        location=place.name if place else None,
-        location_country=place.country if place else None,
-        latitude=place.lat if place else None,
-        longitude=place.lon if place else None,
-        participants=list(ev.participants),
-        extractor=f"events/{ev.rule.name}@{VERSION}",
-        confidence=round(max(0.05, min(1.0, conf)), 3),
-    )
+    row: EventRow = {
+        "char_start": start,
+        "char_end": end,
+        "quote": quote,
+        "event_type": ev.rule.type,
+        "cameo_code": cameo_code(lex, ev.rule.type, ev.rule.name, ev.status, ev.host),
+        "date_start": ev.date_start,
+        "date_end": ev.date_end if ev.date_start is not None else None,
+        "date_precision": ev.precision if ev.date_start is not None else "unknown",
+        "date_text": ev.date_text if ev.date_start is not None else None,
+        "status": ev.status,
+        "location": place.name if place else None,
+        "location_country": place.country if place else None,
+        "latitude": place.lat if place else None,
+        "longitude": place.lon if place else None,
+        "participants": list(ev.participants),
+        "extractor": f"events/{ev.rule.name}@{VERSION}",
+        "confidence": round(max(0.05, min(1.0, conf)), 3),
+    }
+    return row
 
 
 def extract(doc: Document) -> list[EventRow]:
