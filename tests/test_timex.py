@@ -340,3 +340,13 @@ def test_rule_sets_are_compiled_on_first_use() -> None:
     after_digits = table[timex._OTHER]  # "in 2023", "in 9m 2023"
     assert after_digits is not None and "n_months_code" in after_digits.names
     assert "rolling" not in after_digits.names  # "in 2023" cannot be "in the past year"
+
+
+def test_prepare_builds_every_table() -> None:
+    from pipeline import timex
+
+    timex.prepare()
+    g = timex._grammar()
+    assert all(g.word_dispatch.values()) and all(g.digit_word_dispatch.values())
+    assert all(r.rx is not None for r in g.rule_sets.values())
+    assert find_timexes("in March 2024", date(2024, 6, 1))[0].label == "2024-03"
