@@ -44,13 +44,13 @@ class Rejection(Exception):
     detail: str | None = None
 
 
-def scan_raw_files(raw_dir: Path) -> list[tuple[str, Path]]:
+def scan_raw_files(raw_dir: Path) -> list[tuple[str, str]]:
     """`(path relative to raw_dir, path)` of the regular, non-hidden files below `raw_dir`, in
     a stable order (by relative path). One `scandir` walk: no `stat` per file, no path
     arithmetic (a no-op build lists 20,000 files in a few tens of milliseconds)."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
-    found: list[tuple[str, Path]] = []
+    found: list[tuple[str, str]] = []
     folders = [(str(raw_dir), "")]
     while folders:
         folder, prefix = folders.pop()
@@ -61,17 +61,17 @@ def scan_raw_files(raw_dir: Path) -> list[tuple[str, Path]]:
                 if entry.is_dir(follow_symlinks=False):  # as rglob: links to folders not walked
                     folders.append((entry.path, f"{prefix}{entry.name}/"))
                 elif entry.is_file():
-                    found.append((f"{prefix}{entry.name}", Path(raw_dir, prefix, entry.name)))
+                    found.append((f"{prefix}{entry.name}", entry.path))
     found.sort(key=lambda item: item[0])
     return found
 
 
 def list_raw_files(raw_dir: Path) -> list[Path]:
     """Regular, non-hidden files below `raw_dir`, in a stable order."""
-    return [path for _, path in scan_raw_files(raw_dir)]
+    return [Path(path) for _, path in scan_raw_files(raw_dir)]
 
 
-def _stats(files: list[tuple[str, Path]]) -> tuple[str, dict[str, tuple[int, int]]]:
+def _stats(files: list[tuple[str, str]]) -> tuple[str, dict[str, tuple[int, int]]]:
     """`stat_fingerprint` of the files (names relative to the raw folder), and each file's
     `(size, mtime_ns)`."""
     h = hashlib.sha256()
@@ -144,10 +144,10 @@ def iter_ingest(
     seen: dict[str, str] = {}
     for path in list_raw_files(raw_dir) if files is None else files:
         rel = path.relative_to(raw_dir).as_posix()
-        if not RAW_NAME.match(path.name):
+        if not RAW_NAME.match(rel.rsplit("/", 1)[-1]):
             log.warning("raw file name does not follow NNN_<16 hex>.txt path=%s", rel)
         try:
-            row = read_document(path, raw_dir)
+            row = read_document(Path(path), raw_dir)
         except Rejection as rej:
             log.warning("rejected path=%s reason=%r", rel, rej.reason)
             yield "rejected", {"source_path": rel, "reason": rej.reason, "detail": rej.detail}
@@ -227,7 +227,7 @@ def _previous_outcomes(stage_dir: Path, code: str, manifest: StageManifest) -> d
 
 def _outcomes(
     raw_dir: Path,
-    files: list[tuple[str, Path]],
+    files: list[tuple[str, str]],
     stats: dict[str, tuple[int, int]],
     previous: dict[str, _Outcome],
 ) -> Iterator[tuple[str, _Outcome, dict[str, object] | None]]:
@@ -240,10 +240,10 @@ def _outcomes(
         if old is not None and (old.size, old.mtime_ns) == (size, mtime_ns):
             yield rel, old, None
             continue
-        if not RAW_NAME.match(path.name):
+        if not RAW_NAME.match(rel.rsplit("/", 1)[-1]):
             log.warning("raw file name does not follow NNN_<16 hex>.txt path=%s", rel)
         try:
-            row = read_document(path, raw_dir)
+            row = read_document(Path(path), raw_dir)
         except Rejection as rej:
             log.warning("rejected path=%s reason=%r", rel, rej.reason)
             yield (
