@@ -2103,9 +2103,11 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         if a < pos:
             i += 1
             continue
+        known = None  # the rules at the anchor, when already looked up
         if low[a] in _DIGIT_CHARS:
             d = _DIGIT_RUN.match(low, a)
-            if d is not None and _digit_entry(g, low, a, d.end()) is None:
+            known = _digit_entry(g, low, a, d.end()) if d is not None else None
+            if known is None:
                 # No rule starts at these digits, and none has them as its first anchor:
                 # the words before them cannot open an expression either.
                 tried = a + 1
@@ -2122,7 +2124,7 @@ def find_timexes(text: str, ref: date, *, prefer: str = "current") -> list[Timex
         starts.append(a)
         found = None
         for p in starts:
-            found = _try_at(g, text, low, p, ref, prefer)
+            found = _try_at(g, text, low, p, ref, prefer, known if p == a else None)
             if found:
                 break
         if not found:
@@ -2152,11 +2154,16 @@ def _digit_entry(g: _Grammar, low: str, p: int, e: int) -> _Rules | None:
     return _second_entry(table or _digit_table(g, key), low, e)
 
 
-def _try_at(g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str) -> list[Timex] | None:
+def _try_at(
+    g: _Grammar, text: str, low: str, p: int, ref: date, prefer: str, known: _Rules | None = None
+) -> list[Timex] | None:
     """The expression starting at `p`: the first rule (in priority order) that matches there
-    and whose resolver accepts the match (a list of months gives one expression a month)."""
-    w = _FIRST_WORD.match(low, p)
-    if w is not None:
+    and whose resolver accepts the match (a list of months gives one expression a month).
+    `known`: the rules that can match at `p`, when the caller has looked them up."""
+    w = _FIRST_WORD.match(low, p) if known is None else None
+    if known is not None:
+        entry: _Rules | None = known
+    elif w is not None:
         table = g.word_dispatch.get(w.group())
         if table is None:
             entry = g.dispatch.get(w.group(), g.dispatch.get("*"))
