@@ -53,7 +53,9 @@ from pipeline.events_lexicon import (
 )
 from pipeline.extractors.rows import EventRow
 from pipeline.geo import Place, find_places
+from pipeline.institution_registry import registry
 from pipeline.people import PersonMention, find_people, person_country
+from pipeline.sentences import split as split_sentences
 from pipeline.timex import find_timexes
 
 NAME = "events"
@@ -194,17 +196,8 @@ class _DocCtx:
 
 
 def _sentences(doc: Document) -> tuple[tuple[int, int], ...]:
-    if doc.sentences:
-        return doc.sentences
-    try:
-        from pipeline import sentences as splitter
-
-        return tuple(splitter.split(doc.text))
-    except Exception:  # the splitter is another module; never let it stop extraction
-        return _fallback_sentences(doc.text)
-
-
-_FALLBACK_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])|\n+")
+    """The parse stage's sentences, or the same splitter's when the document has none."""
+    return doc.sentences or tuple(split_sentences(doc.text))
 
 
 def _clipped_sentences(
@@ -237,18 +230,6 @@ def _title_sentence(text: str, sents: tuple[tuple[int, int], ...], lex: Lexicon)
     if text[b - 1 : b] in '.!?”"' or "\n" not in text[b : sents[1][0]] or b - a > 200:
         return -1
     return 0
-
-
-def _fallback_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for m in _FALLBACK_SPLIT.finditer(text):
-        if m.start() > pos:
-            spans.append((pos, m.start()))
-        pos = m.end()
-    if pos < len(text):
-        spans.append((pos, len(text)))
-    return tuple(spans)
 
 
 _QUOTE_OPEN = re.compile(r"[“\"«]")
@@ -609,13 +590,8 @@ def _institution_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """Organisations the registry knows, by canonical name (longest match wins; news media
     are the reporters, never participants). The registry's Aho–Corasick pass only: the
     institutions extractor's discovery and linking would double the cost of a build."""
-    try:
-        from pipeline.institution_registry import registry
-
-        reg = registry()
-        hits = reg.matcher.find(text)
-    except Exception:  # another helper's module: an error there must not stop events
-        return ()
+    reg = registry()
+    hits = reg.matcher.find(text)
     hits = [h for h in hits if h.form.rule in _PARTICIPANT_RULES and h.form.target >= 0]
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     out: list[tuple[int, int, str]] = []
