@@ -73,7 +73,11 @@ Conventions (documented here, tested in `tests/golden/timex.jsonl`):
 Matching: one scan finds the anchors (numbers, months, weekdays, units, relative and
 present words); the rules are tried only at an anchor and at the words before it that can
 stand inside an expression, and at each such word only the rules that can start with that
-word (computed once from the rules' parse trees).
+word (computed from the rules' parse trees), narrowed by the token after it (after a common
+word, or after digits and a blank) and, at digits, by the length of the run and the
+character after it. Digits where no rule can start open no expression: the words before
+them are not tried. The tables and the compiled alternations are built on first use (a
+one-document run compiles only what its text needs); `prepare()` builds them all at once.
 """
 
 from __future__ import annotations
