@@ -498,6 +498,15 @@ def _trigger_dispatch(
     groups: list[str], gates: list[str]
 ) -> tuple[Any, tuple[tuple[re.Pattern[str] | None, bool], ...], re.Pattern[str] | None]:
     starts = [beginnings(g) for g in groups]
+    for group, bs in zip(groups, starts, strict=True):
+        ungated = sorted(
+            b for b in bs if b and not any(b.startswith(g) or g.startswith(b) for g in gates)
+        )
+        if ungated:
+            raise ValueError(
+                f"event_triggers.yaml: pattern {group!r} may begin with {ungated[0]!r}, which no"
+                " `gate` prefix starts: add the prefix to `gate`, or the pattern never fires"
+            )
     anywhere = [i for i, b in enumerate(starts) if "" in b]
     keys = sorted({b for bs in starts for b in bs if b})
     compiled: dict[tuple[int, ...], re.Pattern[str]] = {}

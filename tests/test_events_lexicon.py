@@ -151,3 +151,15 @@ def test_word_alternation_as_the_plain_one() -> None:
             m.span() for m in plain.finditer(text, lo, hi)
         ]
     assert lexicon().country_word_iso["Kazakh"] == "KAZ"
+
+
+def test_a_pattern_no_gate_prefix_begins_is_refused_at_load() -> None:
+    """A trigger pattern is tried only where a gate word begins: one whose beginning no gate
+    prefix starts would never fire, so the lexicon refuses it with the pattern named."""
+    from pipeline.events_lexicon import _trigger_dispatch
+
+    groups = [r"(?P<talks__0>talks?\s+with)", r"(?P<lecture__0>speech\s+(?:at|to))"]
+    with pytest.raises(ValueError, match=r"lecture__0.*'speech'.*gate"):
+        _trigger_dispatch(groups, ["talk"])
+    _ac, parts, rest = _trigger_dispatch(groups, ["talk", "spee"])
+    assert rest is None and len(parts) == 3  # beginnings: talk, talks, speech
