@@ -709,11 +709,21 @@ def _merge_run(
             kept = pa.table({"doc_id": pa.array(reused, pa.string())})
             con.register("kept", kept)
             counts = {}
+            published_mentions = None
             for table in FACT_TABLES:
                 target = stage_dir / (
                     MENTIONS_FILE if table == "institution_mentions" else f"{table}.parquet"
                 )
-                new = f"SELECT * FROM read_parquet({sql_path(work / f'{table}.parquet')})"
+                fresh = work / f"{table}.parquet"
+                if has_previous and reused and writers[table].rows <= ARROW_MERGE_ROWS:
+                    merged = _merge_arrow(target, fresh, kept, schemas_[table])
+                    _write_arrow(merged, schemas_[table], target)
+                    counts[table] = merged.num_rows
+                    if table == "institution_mentions":
+                        published_mentions = merged
+                    del merged
+                    continue
+                new = f"SELECT * FROM read_parquet({sql_path(fresh)})"
                 if has_previous and reused:
                     old = (
                         f"SELECT * FROM read_parquet({sql_path(target)}) "
@@ -722,15 +732,25 @@ def _merge_run(
                     new = f"{old} UNION ALL {new}"
                 order = ", ".join(_fact_order(table))
                 sql = f"SELECT * FROM ({new}) ORDER BY {order}"
-                counts[table] = write_query(con, sql, schemas_[table], target)
+                counts[table] = write_query(con, sql, schemas_[table], target, row_group_size=ROWS)
             mentions = sql_path(stage_dir / MENTIONS_FILE)
-            published = ", ".join(f'"{n}"' for n in table_schema("institution_mentions").names)
-            write_query(
-                con,
-                f"SELECT {published} FROM read_parquet({mentions})",
-                table_schema("institution_mentions"),
-                stage_dir / "institution_mentions.parquet",
-            )
+            mention_schema = table_schema("institution_mentions")
+            if published_mentions is not None:
+                _write_arrow(
+                    published_mentions.select(mention_schema.names),
+                    mention_schema,
+                    stage_dir / "institution_mentions.parquet",
+                )
+                published_mentions = None
+            else:
+                published = ", ".join(f'"{n}"' for n in mention_schema.names)
+                write_query(
+                    con,
+                    f"SELECT {published} FROM read_parquet({mentions})",
+                    mention_schema,
+                    stage_dir / "institution_mentions.parquet",
+                    row_group_size=ROWS,
+                )
             counts["institutions"] = write_query(
                 con,
                 _institutions_sql(mentions),
@@ -749,6 +769,78 @@ def _merge_run(
         "institutions": counts["institutions"],
         "institution_mentions": counts["institution_mentions"],
     }
+
+
+#: Most new rows of a table merged with the previous rows in Arrow (in memory) rather than
+#: sorted with them in DuckDB (which spills to disk, for large merges and cold builds).
+ARROW_MERGE_ROWS = 65_536
+
+
+def _merge_arrow(previous: Path, fresh: Path, kept: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The rows of `previous` (a fact table in published order) of the `kept` documents and
+    the rows of `fresh` (new documents' rows, each document's rows in published order and
+    together), in the published order, without sorting the previous rows.
+
+    The kept and fresh documents are disjoint and each document's rows are already in order
+    in both files, so each fresh document's rows go in whole where its `doc_id` falls among
+    the previous rows (a binary search): the order `ORDER BY doc_id, char_start, char_end,
+    id` gives. The result is slices of the tables read (no copy)."""
+    import bisect
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    parts = []
+    for path in (previous, fresh):
+        table = pq.read_table(path)
+        parts.append(
+            pa.Table.from_arrays([table.column(f.name).cast(f.type) for f in schema], schema=schema)
+        )
+    old, new = parts
+    mask = pc.is_in(old.column("doc_id"), value_set=kept.column("doc_id"))
+    if not pc.all(mask).as_py():
+        old = old.filter(mask)
+    if new.num_rows == 0:
+        return old
+    new = new.take(pc.sort_indices(new, sort_keys=[("doc_id", "ascending")]))
+    new_ids = new.column("doc_id").to_pylist()
+    old_ids = old.column("doc_id")
+
+    class _Ids:  # the previous doc ids as a sequence bisect can search (no conversion)
+        def __len__(self) -> int:
+            return old.num_rows
+
+        def __getitem__(self, i: int) -> str:
+            return str(old_ids[i].as_py())
+
+    ids = _Ids()
+    pieces: list[pa.Table] = []
+    done = start = 0
+    while start < len(new_ids):
+        end = start
+        while end < len(new_ids) and new_ids[end] == new_ids[start]:
+            end += 1
+        at = bisect.bisect_left(ids, new_ids[start], lo=done)
+        pieces += [old.slice(done, at - done), new.slice(start, end - start)]
+        done, start = at, end
+    pieces.append(old.slice(done))
+    return pa.concat_tables(pieces)
+
+
+def _write_arrow(table: pa.Table, schema: pa.Schema, path: Path) -> None:
+    """`table` as `write_query` writes the same rows: row groups of exactly `ROWS` rows,
+    atomically, the old file kept when its bytes are the same."""
+    import pyarrow.parquet as pq
+
+    with (
+        atomic_path(path, keep_identical=True) as tmp,
+        pq.ParquetWriter(tmp, schema, compression="zstd", write_statistics=True) as writer,
+    ):
+        if table.num_rows == 0:
+            writer.write_table(table.combine_chunks())
+        for start in range(0, table.num_rows, ROWS):
+            writer.write_table(table.slice(start, ROWS).combine_chunks(), row_group_size=ROWS)
 
 
 def _institutions_sql(mentions: str) -> str:
