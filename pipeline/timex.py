@@ -49,7 +49,12 @@ Conventions (documented here, tested in `tests/golden/timex.jsonl`):
 - Year (month) to date: "since/from the beginning (start) of 2011 / the year / this year /
   March / the month" run from the first day of that year (month) to the reference date:
   kind "range", precision "day" (both ends are known days), e.g. 2011-01-01/2024-11-25.
-  Not when an end follows ("from the beginning of 2024 to October").
+  Not when an end follows: "from the beginning of 2024 to October", "from the start of the
+  year to the end of May", "since the beginning of the year through October 2023" run from
+  January to the end of that month (kind "range", precision month). The year is the one
+  after the month, else the one after "beginning of"; "the year" alone takes the year of
+  the month read like a lone month ("in October") with `prefer`.
+- "N months of YEAR" may take "the" ("in the eleven months of 2024"): the first N months.
 - Weekdays ("on Sunday", "this Sunday"): with prefer="current" the day of the reference
   week (Monday first: written on a Monday, "this Sunday" is six days ahead), unless the
   sentence marks the tense: the nearest cue word of the lexicon (`tense_cues`; any other
@@ -62,6 +67,12 @@ Conventions (documented here, tested in `tests/golden/timex.jsonl`):
   dash), "from/between X to/and Y" are one range; a range across the new year
   ("December-February 2024") ends in the given year. Without a year, the range of ref's year
   (prefer="current"), or the latest such range that has ended by ref (prefer="past").
+  "through" needs no "from" ("in January through October"). A first month with its own
+  year ("December 2023-February 2024", "Dec 2023 – Feb 2024", "from December 2023 to
+  February 2024", "between November 2022 and March 2023") is one range across the years;
+  without a second year the second month is the first such month after the first one
+  ("from November 2023 to February" ends in February 2024; a word separator then needs
+  "from"/"between"); "December 2023 and February 2024" stays a list.
 - Coordinated months ("in December and January", "in March and April 2024", "in May, June
   and July") are one expression per month (kind "date", precision month); a year at the end
   belongs to every month ("March" 2024-03, "April 2024" 2024-04). The months follow one
@@ -899,6 +910,13 @@ def _grammar() -> _Grammar:
             rf"(?P<@d>{_DAY}),?{_S}(?P<@y>{_YEAR}))",
         ),
         (
+            "month_year_range",
+            rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?:from|between)){_S})?(?P<@m1>{month_any}),?"
+            rf"{_S}(?:(?:of){_S})?(?P<@y1>{_YEAR})(?:{_DASH}|,?{_S}"
+            rf"(?P<@sep>to|through|till|until|and){_S})(?P<@m2>{month_any})"
+            rf"(?:,?{_S}(?:(?:of){_S})?(?P<@y2>{_YEAR}))?)",
+        ),
+        (
             "month_list",
             rf"(?:(?P<@prep>(?:in|during|for|of|throughout|through|since|until|till|by|from))"
             rf"{_S})?(?P<@core>(?P<@m>{month_full})(?:[, \t\u00a0]{_S0}(?:(?:and|or){_S})?"
@@ -928,7 +946,8 @@ def _grammar() -> _Grammar:
         ),
         (
             "n_months_of",
-            rf"(?:in|during|of|over|for|throughout){_S}(?P<@core>(?P<@n>{num}){_S}(?:months)"
+            rf"(?:in|during|of|over|for|throughout){_S}(?P<@core>(?:(?:the){_S})?(?P<@n>{num})"
+            rf"{_S}(?:months)"
             rf"{_S}(?:of){_S}(?P<@y>{yref}))",
         ),
         (
@@ -1002,6 +1021,13 @@ def _grammar() -> _Grammar:
             rf"(?P<@core>(?P<@prep>(?:since|(?:beginning|starting|commencing)(?:{_S}(?:from|in|with))?"
             rf"|from)){_S}(?:(?P<@m>{month_full}){_S})?(?P<@y>{_YEAR})(?:{_S}onwards?)?)"
             rf"(?!{_S}(?:to|till|until|through){_S}\d)",
+        ),
+        (
+            "year_start_to_month",
+            rf"(?P<@core>(?P<@from>(?:since|from|between)){_S}(?:(?:the){_S})?"
+            rf"(?:beginning|start){_S}(?:of){_S}(?P<@y>{yref})(?:,?{_S}"
+            rf"(?P<@sep>to|till|until|through|and){_S}|{_DASH})(?:(?:the){_S}(?:end){_S}(?:of){_S})?"
+            rf"(?P<@m>{month_full})(?:,?{_S}(?:(?:of){_S})?(?P<@my>{_YEAR}))?)",
         ),
         (
             "year_to_date",
@@ -1416,14 +1442,65 @@ def _r_month_range(c: _Ctx) -> _Res | None:
             return None
         s, e = span(yr[0])
         return _res(s, e, "month", "range", yr[1])
-    if not frm and sep:
-        return None  # "January-June" alone is a range; "May to June" without a year needs "from"
+    if not frm and sep and sep != "through":
+        return None  # "January-June", "January through June" alone are ranges; "May to June"
+        # without a year needs "from"
     if c.prefer == "past":  # the latest such period that has ended by the reference date
         y = c.ref.year if span(c.ref.year)[1] < c.ref else c.ref.year - 1
         s, e = span(y)
     else:
         s, e = _pick_year(span, c.ref, c.prefer)
     return _res(s, e, "month", "range", True)
+
+
+def _r_month_year_range(c: _Ctx) -> _Res | None:
+    """ "December 2023-February 2024", "from November 2022 to March 2023", "between November
+    2022 and March 2023": a month range whose first month has its own year. Without a year
+    after the second month, that month is the first one after the first month ("from November
+    2023 to February" ends in February 2024)."""
+    m1, m2 = _month(c.g, c.get("m1") or ""), _month(c.g, c.get("m2") or "")
+    y1 = int(c.get("y1") or 0)
+    sep, frm, y2s = c.get("sep"), c.get("from"), c.get("y2")
+    if sep == "and" and frm != "between":
+        return None  # "December 2023 and February 2024" is a list
+    if y2s:
+        y2 = int(y2s)
+    else:
+        if sep and not frm:
+            return None  # "in March 2024 to May": needs "from" (or a second year)
+        y2 = y1 if m2 > m1 else y1 + 1
+    if not (_safe_year(y1) and _safe_year(y2)) or (y1, m1) >= (y2, m2):
+        return None
+    return _res(_month_start(y1, m1), _month_end(y2, m2), "month", "range")
+
+
+def _r_year_start_to_month(c: _Ctx) -> _Res | None:
+    """ "from the beginning of 2024 to October", "from the start of the year to the end of
+    May", "since the beginning of the year through October 2023": from January of the year to
+    the end of the month. The year is the one written after the month, else the one written
+    after "beginning of" ("2024", "this year", "last year"); "the year" alone takes the year
+    of the month read like a lone month ("in October") with `prefer`."""
+    if c.get("sep") == "and" and c.get("from") != "between":
+        return None
+    m = _month(c.g, c.get("m") or "")
+    ys, my = c.get("y") or "", c.get("my")
+    yr = _yref(c.g, ys, c.ref)
+    if yr is None:
+        return None
+    if not yr[1]:
+        e = c.m.end(f"{c.rule}__y")
+        if not _year_ok(c, e - 4, e, strength="firm"):
+            return None
+    the_year = _norm(ys) == "the year"
+    y2 = int(my) if my else yr[0]
+    if my is None and the_year:  # no year written: read the month
+        s, _e = _pick_year(lambda y: (_month_start(y, m), _month_end(y, m)), c.ref, c.prefer)
+        y2 = s.year
+    y1 = y2 if the_year else yr[0]
+    if not (_safe_year(y1) and _safe_year(y2)) or y1 > y2:
+        return None
+    rel = yr[1] and not (my and the_year)
+    return _res(_month_start(y1, 1), _month_end(y2, m), "month", "range", rel)
 
 
 def _r_first_months(c: _Ctx) -> _Res | None:
@@ -1989,6 +2066,8 @@ _RESOLVERS: dict[str, _Resolver] = {
     "date_dmy": _r_date_full,
     "date_mdy": _r_date_full,
     "month_range": _r_month_range,
+    "month_year_range": _r_month_year_range,
+    "year_start_to_month": _r_year_start_to_month,
     "year_to_date": _r_year_to_date,
     "date_dm": _r_date_partial,
     "date_md": _r_date_partial,

@@ -350,3 +350,29 @@ def test_prepare_builds_every_table() -> None:
     assert all(g.word_dispatch.values()) and all(g.digit_word_dispatch.values())
     assert all(r.rx is not None for r in g.rule_sets.values())
     assert find_timexes("in March 2024", date(2024, 6, 1))[0].label == "2024-03"
+
+
+def test_cross_year_month_range_fields() -> None:
+    text = "Coal shipments grew from December 2023 to February 2024, the operator said."
+    (t,) = find_timexes(text, date(2024, 3, 20))
+    assert text[t.start : t.end] == t.text == "from December 2023 to February 2024"
+    assert (t.date_start, t.date_end) == (date(2023, 12, 1), date(2024, 2, 29))
+    assert (t.precision, t.label, t.kind, t.relative) == (
+        "month",
+        "2023-12/2024-02",
+        "range",
+        False,
+    )
+
+
+def test_year_start_to_month_year_and_relative_flag() -> None:
+    ref = date(2024, 3, 10)
+    (t,) = find_timexes("from the beginning of the year to October", ref, prefer="past")
+    assert (t.date_start, t.date_end, t.relative) == (date(2023, 1, 1), date(2023, 10, 31), True)
+    (t,) = find_timexes("from the beginning of the year to October 2022", ref, prefer="past")
+    assert (t.label, t.relative) == ("2022-01/2022-10", False)
+    (t,) = find_timexes("from the start of 2023 to October 2024", ref)
+    assert t.label == "2023-01/2024-10"
+    # The end before the start: no range (the pieces are read on their own).
+    assert all(x.kind != "range" for x in find_timexes("from the start of 2025 to March 2024", ref))
+    assert all(x.kind != "range" for x in find_timexes("in May 2024 - March 2024", ref))
