@@ -68,28 +68,51 @@ def assert_same_as_cold(incremental: Path, raw: Path, tmp_path: Path) -> None:
     assert duckdb_contents(incremental / "kzru.duckdb") == duckdb_contents(cold / "kzru.duckdb")
 
 
+def assert_changes_as_from_files(release: Path, previous: Path) -> None:
+    """The release's changes (computed from the row records validate kept) are those the
+    Parquet files of both releases give, and the record of this release is kept."""
+    expected = changes.diff_folders(
+        previous, release, old_version=previous.name, new_version=release.name
+    )
+    assert json.loads((release / "changes.json").read_text("utf-8")) == expected
+    kept = json.loads((release.parent.parent / "stages" / publish.PUBLISHED_ROWS_JSON).read_text())
+    assert kept["release"] == release.name
+
+
 def test_table_names_are_the_schemas_tables() -> None:
     assert tuple(schemas.TABLES) == io.TABLE_NAMES
     assert tuple(changes.KEYS) == io.TABLE_NAMES
 
 
 def test_incremental_builds_equal_cold_builds(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
     paths = write_raw(raw, ["trade", "visit", "culture"])
     (raw / "900_0000000000000000.txt").write_bytes(b"")  # rejected: empty
-    build(raw, out)
+    first = build(raw, out).published.path
+    # the changes of an incremental build come from the row records, not from the files
+    from_files: list[Path | None] = []
+    diff_folders = changes.diff_folders
+
+    def spy(old: Path | None, new: Path, **kwargs: str | None) -> dict[str, object]:
+        from_files.append(old)
+        return diff_folders(old, new, **kwargs)  # type: ignore[arg-type]
 
     # one more document: only it is read and split
     caplog.set_level(logging.DEBUG)
     (added,) = write_raw(raw, ["forum"])
-    result = build(raw, out)
+    with monkeypatch.context() as patched:
+        patched.setattr(changes, "diff_folders", spy)
+        result = build(raw, out)
     messages = [r.getMessage() for r in caplog.records]
     assert "ingest read=1 reused=4" in messages
     assert "parse split=1 documents" in messages
     assert result.extracted == 1
     assert result.published.new
+    assert from_files == []
+    assert_changes_as_from_files(result.published.path, first)
+    previous = result.published.path
     assert_same_as_cold(result.published.path, raw, tmp_path / "one")
 
     # a document modified, one removed, the duplicate of another added
@@ -107,6 +130,8 @@ def test_incremental_builds_equal_cold_builds(
     )
     rejected = pq.read_table(result.published.path / "rejected.parquet").to_pylist()
     assert [r["source_path"] for r in rejected] == sorted(["900_0000000000000000.txt", dup.name])
+    assert_changes_as_from_files(result.published.path, previous)
+    previous = result.published.path
     assert_same_as_cold(result.published.path, raw, tmp_path / "two")
 
     # the original of the duplicate removed: the duplicate (never read into documents
@@ -116,6 +141,7 @@ def test_incremental_builds_equal_cold_builds(
     result = build(raw, out)
     docs = pq.read_table(result.published.path / "documents.parquet").to_pylist()
     assert dup.name in {d["source_path"] for d in docs}
+    assert_changes_as_from_files(result.published.path, previous)
     assert_same_as_cold(result.published.path, raw, tmp_path / "three")
 
 

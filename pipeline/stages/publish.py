@@ -427,6 +427,10 @@ def publish_files(
     is published; else the release's files are copies of them (see `copy_tables`)."""
     hashes = {name: digest for name, (_, digest) in files.items()}
     paths = {name: path for name, (path, _) in files.items()}
+    from pipeline.stages import validate
+
+    stages = {path.parent for path in paths.values()}
+    rows = validate.recorded_rows(stages.pop(), hashes) if len(stages) == 1 else None
     return _publish(
         lambda folder: copy_tables(paths, folder),
         hashes,
@@ -434,6 +438,7 @@ def publish_files(
         today=today,
         gold=gold,
         keep=keep,
+        rows=rows,
     )
 
 
@@ -445,11 +450,12 @@ def _publish(
     today: date | None,
     gold: Path | None,
     keep: int | None,
+    rows: Path | None = None,
 ) -> Published:
     if keep is not None and keep < 1:
         raise ValueError(f"--keep must be at least 1, not {keep}")
     with lock.acquire(out_dir):
-        result = _publish_locked(write, hashes, out_dir, today=today, gold=gold)
+        result = _publish_locked(write, hashes, out_dir, today=today, gold=gold, rows=rows)
         if keep is not None:
             release.prune(out_dir, keep)
     return result
@@ -468,6 +474,68 @@ def recorded_hashes(folder: Path) -> dict[str, str]:
         return {}
 
 
+#: The row record (`validate.ROWS_FILE`) of the latest release's tables, under `<out>/stages/`,
+#: and which release it describes: the next release's changes are computed from it.
+PUBLISHED_ROWS = ".published-rows.parquet"
+PUBLISHED_ROWS_JSON = ".published-rows.json"
+
+
+def _published_rows(out_dir: Path, previous: Path) -> Path | None:
+    """The row record of the release `previous`, if the one kept is of its very tables."""
+    stages = out_dir / "stages"
+    try:
+        record = json.loads((stages / PUBLISHED_ROWS_JSON).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(record, dict)
+        or record.get("release") != previous.name
+        or record.get("sha256") != recorded_hashes(previous)
+        or not (stages / PUBLISHED_ROWS).exists()
+    ):
+        return None
+    return stages / PUBLISHED_ROWS
+
+
+def _diff(
+    previous: Path | None, folder: Path, version: str, rows: Path | None, out_dir: Path
+) -> dict[str, Any]:
+    """The changes from the release `previous` to `folder`: from the row records of both
+    (`rows`: the new tables') when they are known and every table keeps its columns, else
+    compared in DuckDB from the Parquet files."""
+    import pyarrow.parquet as pq
+
+    from pipeline import changes
+
+    old_version = previous.name if previous else None
+    old_rows = None if previous is None or rows is None else _published_rows(out_dir, previous)
+    if previous is not None and old_rows is not None and rows is not None:
+        same = True
+        for name in TABLE_NAMES:
+            old, new = previous / f"{name}.parquet", folder / f"{name}.parquet"
+            if not old.is_file() or not pq.read_schema(old).equals(pq.read_schema(new)):
+                same = False
+                break
+        if same:
+            return changes.diff_records(
+                old_rows, rows, old_version=old_version, new_version=version
+            )
+    return changes.diff_folders(previous, folder, old_version=old_version, new_version=version)
+
+
+def _keep_rows(out_dir: Path, rows: Path | None, final: Path) -> None:
+    """Keep the row record of the release `final` just published (see `PUBLISHED_ROWS`)."""
+    stages = out_dir / "stages"
+    (stages / PUBLISHED_ROWS_JSON).unlink(missing_ok=True)
+    if rows is None or not stages.is_dir():
+        return
+    with atomic_path(stages / PUBLISHED_ROWS) as tmp:
+        shutil.copyfile(rows, tmp)
+    with atomic_path(stages / PUBLISHED_ROWS_JSON) as tmp:
+        payload = {"release": final.name, "sha256": recorded_hashes(final)}
+        tmp.write_text(json.dumps(payload, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def _publish_locked(
     write: Callable[[Path], None],
     hashes: dict[str, str] | None,
@@ -475,6 +543,7 @@ def _publish_locked(
     *,
     today: date | None,
     gold: Path | None,
+    rows: Path | None = None,
 ) -> Published:
     now = datetime.now(UTC)
     today = today or now.date()
@@ -496,18 +565,13 @@ def _publish_locked(
             shutil.rmtree(tmp)
             log.info("publish nothing changed since %s", previous.name)
             return Published(previous, previous.name, new=False)
-        from pipeline import changes
-
-        diff = changes.diff_folders(
-            previous,
-            tmp,
-            old_version=previous.name if previous else None,
-            new_version=version,
-        )
+        diff = _diff(previous, tmp, version, rows, out_dir)
         if previous is None or not update_duckdb(previous, tmp, diff):
             write_duckdb(tmp)
         release.crash_point("duckdb")
         (tmp / "changes.json").write_text(json.dumps(diff, indent=1) + "\n", encoding="utf-8")
+        from pipeline import changes
+
         (tmp / "CHANGES.md").write_text(changes.to_markdown(diff), encoding="utf-8")
         quality = score(tmp, gold) if gold else None
         if quality is not None:
@@ -535,6 +599,7 @@ def _publish_locked(
         raise
     release.crash_point("renamed")
     release.point_latest(out_dir, version)
+    _keep_rows(out_dir, rows, final)
     release.crash_point("latest")
     counts = " ".join(
         f"{name}=+{t['counts']['added']}/-{t['counts']['removed']}/~{t['counts']['changed']}"

@@ -300,9 +300,12 @@ def _unknown_rows(
 ) -> list[int] | None:
     """Row numbers of the rows of `path` whose hash is not among those validated before for
     table `name` (`known`, written by `validate_files(record=...)`); None: every row."""
+    from pipeline.changes import KEYS
+
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE h_{name} AS SELECT file_row_number AS r, "
-        f"{_row_hash(path)} AS h FROM read_parquet({_sql_path(path)}, file_row_number = true)"
+        f'CAST("{KEYS[name]}" AS VARCHAR) AS k, {_row_hash(path)} AS h '
+        f"FROM read_parquet({_sql_path(path)}, file_row_number = true)"
     )
     if known is None:
         return None
@@ -354,7 +357,8 @@ def validate_files(
     The schema checks are checks of each row alone (types, vocabularies, spans forward): with
     `known` (the row hashes recorded by an earlier run), they run only on the rows whose
     values were not validated before; the checks that span rows always run on every row.
-    With `record`, the hashes of every row are written there when nothing failed."""
+    With `record`, the id (`changes.KEYS`) and hash of every row are written there when
+    nothing failed (publish computes a release's changes from them)."""
     import duckdb
 
     failures: list[Failure] = []
@@ -380,7 +384,7 @@ def validate_files(
         failures += _file_references(con, stage_dir)
         if record is not None and not failures:
             union = " UNION ALL ".join(
-                f"SELECT '{n}' AS \"table\", h FROM h_{n}" for n in TABLE_NAMES
+                f"SELECT '{n}' AS \"table\", k, h FROM h_{n}" for n in TABLE_NAMES
             )
             with atomic_path(record) as tmp:
                 con.execute(f"COPY ({union}) TO {_sql_path(tmp)} (FORMAT parquet)")
@@ -401,6 +405,19 @@ def _code() -> str:
 #: row by row again), and the fingerprint of the code that checked them.
 ROWS_FILE = ".validated-rows.parquet"
 ROWS_CODE_FILE = ".validated-rows.json"
+
+
+def recorded_rows(stage_dir: Path, hashes: dict[str, str]) -> Path | None:
+    """The row record (`ROWS_FILE`: table, id, row hash) of the stage tables whose files
+    have the sha256 `hashes`, if the last validation recorded it for these very files."""
+    try:
+        record = json.loads((stage_dir / ROWS_CODE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    path = stage_dir / ROWS_FILE
+    if not isinstance(record, dict) or record.get("sha256") != hashes or not path.exists():
+        return None
+    return path
 
 
 def _known_code(stage_dir: Path) -> str | None:
@@ -432,12 +449,14 @@ def run(stage_dir: Path) -> dict[str, int]:
     (stage_dir / ROWS_CODE_FILE).unlink(missing_ok=True)
     recorded = stage_dir / f".{ROWS_FILE}.new"
     failures = validate_files(stage_dir, known=previous, record=recorded)
-    if recorded.exists():
+    recorded_now = recorded.exists()
+    if recorded_now:
         recorded.replace(known)
-        with atomic_path(stage_dir / ROWS_CODE_FILE) as tmp:
-            tmp.write_text(json.dumps({"code": code}) + "\n", encoding="utf-8")
     rows = {n: pq.ParquetFile(p).metadata.num_rows for n, p in zip(TABLE_NAMES, paths, strict=True)}
     hashes = {name: sha256_file(stage_dir / f"{name}.parquet") for name in TABLE_NAMES}
+    if recorded_now:
+        with atomic_path(stage_dir / ROWS_CODE_FILE) as tmp:
+            tmp.write_text(json.dumps({"code": code, "sha256": hashes}) + "\n", encoding="utf-8")
     report = {
         "ok": not failures,
         "rows": rows,
