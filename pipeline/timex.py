@@ -914,7 +914,7 @@ def _grammar() -> _Grammar:
             rf"(?:{in_})?(?P<@core>(?:(?P<@from>(?:from|between)){_S})?(?P<@m1>{month_any}),?"
             rf"{_S}(?:(?:of){_S})?(?P<@y1>{_YEAR})(?:{_DASH}|,?{_S}"
             rf"(?P<@sep>to|through|till|until|and){_S})(?P<@m2>{month_any})"
-            rf"(?:,?{_S}(?:(?:of){_S})?(?P<@y2>{_YEAR}))?)",
+            rf"(?:,?{_S}(?:(?:of){_S})?(?P<@y2>{_YEAR})|(?!,?{_S0}\d)))",
         ),
         (
             "month_list",
@@ -1020,14 +1020,15 @@ def _grammar() -> _Grammar:
             "since",
             rf"(?P<@core>(?P<@prep>(?:since|(?:beginning|starting|commencing)(?:{_S}(?:from|in|with))?"
             rf"|from)){_S}(?:(?P<@m>{month_full}){_S})?(?P<@y>{_YEAR})(?:{_S}onwards?)?)"
-            rf"(?!{_S}(?:to|till|until|through){_S}\d)",
+            rf"(?!{_S}(?:to|till|until|through){_S}(?:\d|{month_any}))",
         ),
         (
             "year_start_to_month",
             rf"(?P<@core>(?P<@from>(?:since|from|between)){_S}(?:(?:the){_S})?"
             rf"(?:beginning|start){_S}(?:of){_S}(?P<@y>{yref})(?:,?{_S}"
-            rf"(?P<@sep>to|till|until|through|and){_S}|{_DASH})(?:(?:the){_S}(?:end){_S}(?:of){_S})?"
-            rf"(?P<@m>{month_full})(?:,?{_S}(?:(?:of){_S})?(?P<@my>{_YEAR}))?)",
+            rf"(?P<@sep>to|till|until|through|and){_S}|{_DASH})"
+            rf"(?:(?:the){_S}(?:end){_S}(?:of){_S})?(?P<@m>{month_full})"
+            rf"(?:,?{_S}(?:(?:of){_S})?(?P<@my>{_YEAR})|(?!,?{_S0}\d)))",
         ),
         (
             "year_to_date",
