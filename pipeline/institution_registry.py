@@ -403,15 +403,17 @@ def _organ_forms(
                 yield j.format(parent=p, organ=organ)
 
 
-def _national_forms(rec: RegistryRecord, config: RegistryConfig) -> Iterator[str]:
+def _national_forms(rec: RegistryRecord, config: RegistryConfig) -> Iterator[tuple[str, bool]]:
+    """`(form, country after)`: every national name with its country's names before it
+    (`Kazakh Foreign Ministry`) and after it (`Foreign Ministry of Kazakhstan`)."""
     if rec.country is None or rec.country not in config.countries:
         return
     cf = config.countries[rec.country]
     for f in rec.national:
         for b in cf.before:
-            yield f"{b} {f}"
+            yield f"{b} {f}", False
         for a in cf.after:
-            yield f"{f} {a}"
+            yield f"{f} {a}", True
 
 
 @dataclass(frozen=True)
@@ -463,7 +465,13 @@ def build_registry(
     exact: dict[str, Form] = {}
     names: dict[str, int] = {}
 
-    def put_folded(form: str, target: int, rule: str, explicit: bool) -> None:
+    # folded forms of a national name with its country after it: no capital needed (`the
+    # government of Kazakhstan`), also when a record's own name is the same form
+    uncapped: set[str] = set()
+
+    def put_folded(
+        form: str, target: int, rule: str, explicit: bool, lower_ok: bool = False
+    ) -> None:
         # variants that fold alike (`Al-Farabi`, `al-Farabi`) need a capital only when all
         # begin with one
         variants = spelling_variants(form, spelling)
@@ -477,6 +485,9 @@ def build_registry(
         for key, cap in caps.items():
             if key in folded and not explicit:
                 continue
+            if lower_ok:
+                uncapped.add(key)
+            cap = cap and key not in uncapped
             folded[key] = Form(len(key), target, rule, cap=cap)
             if explicit:
                 names[key] = target
@@ -516,8 +527,8 @@ def build_registry(
         parent = by_id.get(r.parent) if r.parent else None
         for f in _organ_forms(r, parent, config.organ_joins):
             put_folded(f, i, "organ", explicit=False)
-        for f in _national_forms(r, config):
-            put_folded(f, i, "national", explicit=False)
+        for f, after in _national_forms(r, config):
+            put_folded(f, i, "national", explicit=False, lower_ok=after)
     for r in recs:
         i = index[r.id]
         for f in [r.name, *r.aliases]:

@@ -153,6 +153,43 @@ def test_variants_that_fold_alike_need_a_capital_only_if_all_have_one() -> None:
     assert "Al Farabi University" in quotes
 
 
+def test_a_national_name_with_its_country_after_needs_no_capital() -> None:
+    """`the government of Kazakhstan` is the body (its country follows it, also when the
+    record's own name is that form); `the government` alone and `governments of ...` (several
+    bodies) are not matched, and a country before a lower-case head still needs its capital."""
+    reg = build_registry(
+        [
+            rec(
+                id="k-gov",
+                name="Government of Kazakhstan",
+                kind="government",
+                country="KAZ",
+                national=["Government"],
+            ),
+            rec(
+                id="r-mod",
+                name="Ministry of Defence of Russia",
+                kind="government",
+                country="RUS",
+                national=["Ministry of Defence", "Defence Ministry"],
+            ),
+        ],
+        load_config(),
+    )
+    text = (
+        "the government of Kazakhstan, the ministry of defense of the Russian Federation, "
+        "the government, the governments of Kazakhstan and Russia, russian defence ministry"
+    )
+    got = [
+        (text[h.start : h.end], reg.institutions[h.form.target].institution_id)
+        for h in reg.matcher.find(text)
+    ]
+    assert sorted(got) == [
+        ("government of Kazakhstan", "k-gov"),
+        ("ministry of defense of the Russian Federation", "r-mod"),
+    ]
+
+
 def test_compiled_registry_does_not_depend_on_the_hash_seed() -> None:
     code = (
         "import hashlib;from pipeline.institution_registry import registry;m=registry().matcher;"
