@@ -68,7 +68,11 @@ CONFIDENCE: dict[str, float] = {
 
 _PRIORITY = {"discovered": 2, "acronym_definition": 1}
 _DATELINE_REACH = 300  # a short agency name (`/TASS/`) this near the start is a dateline
-_OF_COUNTRY = re.compile(r" of (?:the )?((?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*){0,3})")
+# the country after a bare national name, past an acronym in parentheses (`Ministry of Foreign
+# Affairs (MFA) of Kazakhstan`)
+_OF_COUNTRY = re.compile(
+    r"(?: \([A-Z][A-Za-z0-9&.\-]{1,11}\))? of (?:the )?((?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*){0,3})"
+)
 
 
 @dataclass(slots=True)
@@ -425,14 +429,19 @@ def _bare(
         if inst.source == "registry" and sp.target in member_family and inst.country:
             named.setdefault(member_family[sp.target], set()).add(inst.country)
     home = _home_country(doc, reg, accepted, doc.text)
-    out: list[tuple[_Span, Institution]] = []
+    # a bare name followed by its country (`Foreign Ministry ... of Kazakhstan`) names it with
+    # that country, as the registry's national forms do
+    rights: list[int | None] = []
     for sp in bare:
+        right = _country_after(doc.text, sp.end)
+        idx = reg.families[sp.target].member(right) if right is not None else None
+        rights.append(idx)
+        if idx is not None and right is not None:
+            named.setdefault(sp.target, set()).add(right)
+    out: list[tuple[_Span, Institution]] = []
+    for sp, idx in zip(bare, rights, strict=True):
         fam = reg.families[sp.target]
         countries = named.get(sp.target, set())
-        idx = None
-        right = _country_after(doc.text, sp.end)
-        if right is not None:
-            idx = fam.member(right)
         if idx is not None:
             pass
         elif len(countries) == 1:
