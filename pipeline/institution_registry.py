@@ -518,6 +518,9 @@ def build_registry(
 
     for b in blockers:  # lowest priority: written first, overwritten by anything else
         put_folded(b, -1, "block", explicit=False)
+    for key, form in folded.items():
+        if form.rule == "block":  # a title blocks in any case: `head of government of ...`
+            folded[key] = Form(form.length, form.target, form.rule)
     for r in recs:
         if r.bare:
             for f in r.national:
