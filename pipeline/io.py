@@ -18,6 +18,27 @@ if TYPE_CHECKING:  # imported where used: a no-op build checks fingerprints and 
     import pandas as pd
     import pyarrow as pa
 
+
+def _pandera_without_dask() -> None:
+    """Keep pandera from importing `dask.dataframe` (~0.9 s) when it builds a model's schema.
+
+    pandera's `get_index_types` imports `pandera.typing.dask`, which imports
+    `dask.dataframe` when dask is installed (it is, for `--executor dask`) only to accept
+    dask index annotations; the kzru models are pandas models and use none. A stand-in
+    module saying dask is not installed is put in its place, unless the real one (or
+    `dask.dataframe`, which makes it free) is already imported."""
+    import sys
+    import types
+
+    if "pandera.typing.dask" in sys.modules or "dask.dataframe" in sys.modules:
+        return
+    stand_in = types.ModuleType("pandera.typing.dask", "pandera's dask types: not used by kzru")
+    stand_in.DASK_INSTALLED = False  # type: ignore[attr-defined]
+    sys.modules["pandera.typing.dask"] = stand_in
+
+
+_pandera_without_dask()
+
 #: The published tables, in release order (the keys of `schemas.TABLES`, known without
 #: importing the models: a test checks both agree).
 TABLE_NAMES: tuple[str, ...] = (

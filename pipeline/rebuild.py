@@ -78,12 +78,13 @@ def run(
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
     began = time.monotonic()
     timings: dict[str, float] = {}
-    clock = [began]
+    cpu_timings: dict[str, float] = {}
+    clock = [began, time.process_time()]
 
     def lap(stage: str) -> None:
-        now = time.monotonic()
-        timings[stage] = now - clock[0]
-        clock[0] = now
+        now, cpu = time.monotonic(), time.process_time()
+        timings[stage], cpu_timings[stage] = now - clock[0], cpu - clock[1]
+        clock[:] = [now, cpu]
 
     with lock.acquire(out_dir):
         stages = stage_dir(out_dir)
@@ -124,6 +125,7 @@ def run(
         lap("publish")
     seconds = time.monotonic() - began
     log.debug("seconds %s", " ".join(f"{k}={v:.2f}" for k, v in timings.items()))
+    log.debug("cpu seconds %s", " ".join(f"{k}={v:.2f}" for k, v in cpu_timings.items()))
     if result.new:
         log.info("done release=%s new seconds=%.1f", result.version, seconds)
     else:

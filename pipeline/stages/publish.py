@@ -517,6 +517,7 @@ def _diff(
                 same = False
                 break
         if same:
+            log.debug("publish changes from the row records")
             return changes.diff_records(
                 old_rows, rows, old_version=old_version, new_version=version
             )
@@ -553,6 +554,8 @@ def _publish_locked(
     previous = release.latest(out_dir)
     if previous is not None and hashes is not None and recorded_hashes(previous) == hashes:
         log.info("publish nothing changed since %s", previous.name)
+        if rows is not None and _published_rows(out_dir, previous) is None:
+            _keep_rows(out_dir, rows, previous)  # the record of these tables: for the next
         return Published(previous, previous.name, new=False)
     version = release.next_version(out_dir, today)
     tmp = rel_dir / f"{release.TMP_PREFIX}{version}"
