@@ -107,11 +107,20 @@ def cache_key(doc: Document) -> str:
     return h.hexdigest()
 
 
+#: Keys of the entries this process marked as used (`ResultCache.touch`) since the last
+#: `mark` of each cache folder: `prune` keeps them without their modification time having
+#: been set (a rebuild that reuses 20,000 documents' rows would otherwise set 20,000).
+_USED: dict[Path, set[str]] = {}
+
+
 class ResultCache:
     """A folder of pickled results, one file per cache key."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def _used(self) -> set[str]:
+        return _USED.setdefault(self.folder.absolute(), set())
 
     def _path(self, doc: Document) -> Path:
         return self.path_of(cache_key(doc))
@@ -120,9 +129,9 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.pkl"
 
     def touch(self, key: str) -> None:
-        """Mark the entry of `key` as used by this build (so `prune` keeps it), if it exists."""
-        with contextlib.suppress(OSError):
-            os.utime(self.path_of(key))
+        """Mark the entry of `key` as used by this build, so that `prune` (in this process,
+        after a `mark`) keeps it; its file is not written."""
+        self._used().add(key)
 
     def get(self, doc: Document) -> Rows | None:
         """The rows stored for `doc`, or None (never stored, or unreadable)."""
@@ -165,18 +174,22 @@ class ResultCache:
         It is the modification time (ns) of a marker file, stamped by the file system's clock
         like the entries, so "used since the mark" holds whatever that clock's resolution."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._used().clear()
         marker = self.folder / ".mark"
         marker.touch()
         os.utime(marker)
         return marker.stat().st_mtime_ns
 
     def prune(self, before: int) -> int:
-        """Delete entries neither written nor read since `before` (from `mark`), and temporary
-        files left by killed builds; returns how many entries were deleted."""
+        """Delete entries neither written nor read nor touched since `before` (from `mark`),
+        and temporary files left by killed builds; returns how many entries were deleted."""
         if not self.folder.is_dir():
             return 0
         removed = 0
+        used = self._used()
         for path in self.folder.glob("??/*"):
+            if path.stem in used and path.suffix == ".pkl":
+                continue
             try:
                 stale = path.stat().st_mtime_ns < before
             except FileNotFoundError:

@@ -102,6 +102,23 @@ def test_prune_drops_what_was_not_used(tmp_path: Path) -> None:
     assert not leftover.exists()
 
 
+def test_prune_keeps_what_was_touched_since_the_mark(tmp_path: Path) -> None:
+    store = cache.ResultCache(tmp_path)
+    kept, gone = doc(), doc(text=" date 2024-05-16 Exports fell by 2%.")
+    store.put(kept, ROWS)
+    store.put(gone, ROWS)
+    past = time.time() - 3600
+    for entry in store.entries():
+        os.utime(entry, (past, past))
+    store.touch(cache.cache_key(kept))  # before the mark: forgotten by it
+    started = store.mark()
+    # another instance on the same folder (extract opens its own) marks the entry used
+    cache.ResultCache(tmp_path).touch(cache.cache_key(kept))
+    assert store.prune(started) == 1
+    assert store.get(kept) == ROWS
+    assert store.get(gone) is None
+
+
 # --- incremental builds ----------------------------------------------------------------------
 
 
