@@ -9,8 +9,9 @@ the same release, cached or not.
 
 Layout: `<folder>/<2 hex>/<64 hex>.pkl`, one pickle per key, written to a unique temporary
 name and renamed into place (a killed build never leaves a torn entry under a real name). An
-entry that cannot be read is a miss, not an error. A hit refreshes the entry's mtime, so
-`prune(mark)` can drop what the last build did not use.
+entry that cannot be read is a miss, not an error. A hit (`get`) refreshes the entry's mtime and
+an entry whose rows the extract stage reused without reading it is marked used in memory
+(`touch`), so `prune(mark)` can drop what the last build did not use.
 """
 
 from __future__ import annotations
