@@ -248,11 +248,8 @@ WARM_UP_TEXT = (
 def warm_up() -> None:
     """Load every extractor's lexicons and compile its patterns in this process, so that
     worker processes forked from it start with them in (shared) memory."""
-    from pipeline import timex
-
     doc = Document(doc_id="0" * 16, text=WARM_UP_TEXT, published_date=date(2020, 1, 15))
     extract_document(doc)
-    timex.prepare()  # rule sets are otherwise compiled on first use, in each worker
 
 
 def extract_batch(docs: list[Document]) -> list[Rows]:
