@@ -66,11 +66,6 @@ def scan_raw_files(raw_dir: Path) -> list[tuple[str, str]]:
     return found
 
 
-def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Regular, non-hidden files below `raw_dir`, in a stable order."""
-    return [Path(path) for _, path in scan_raw_files(raw_dir)]
-
-
 def _stats(files: list[tuple[str, str]]) -> tuple[str, dict[str, tuple[int, int]]]:
     """`stat_fingerprint` of the files (names relative to the raw folder), and each file's
     `(size, mtime_ns)`."""
@@ -136,36 +131,18 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(_WS.sub(" ", text).strip().encode()).hexdigest()
 
 
-def iter_ingest(
-    raw_dir: Path, files: list[Path] | None = None
-) -> Iterator[tuple[str, dict[str, object]]]:
+def iter_ingest(raw_dir: Path) -> Iterator[tuple[str, dict[str, object]]]:
     """`("documents", row)` or `("rejected", row)` for every file below `raw_dir`, in order,
-    one file in memory at a time (plus a hash per accepted text, to find duplicates)."""
+    one file in memory at a time (plus a hash per accepted text, to find duplicates): the
+    stage's own reading (`_outcomes`, `_rejection`) with no previous run to reuse."""
+    files = scan_raw_files(raw_dir)
     seen: dict[str, str] = {}
-    for path in list_raw_files(raw_dir) if files is None else files:
-        rel = path.relative_to(raw_dir).as_posix()
-        if not RAW_NAME.match(rel.rsplit("/", 1)[-1]):
-            log.warning("raw file name does not follow NNN_<16 hex>.txt path=%s", rel)
-        try:
-            row = read_document(Path(path), raw_dir)
-        except Rejection as rej:
-            log.warning("rejected path=%s reason=%r", rel, rej.reason)
-            yield "rejected", {"source_path": rel, "reason": rej.reason, "detail": rej.detail}
-            continue
-        key = _text_key(str(row["text"]))
-        if key in seen:
-            yield (
-                "rejected",
-                {
-                    "source_path": rel,
-                    "reason": f"The same text is already in {seen[key]}; it is kept once.",
-                    "detail": f"sha256 {row['sha256']}",
-                },
-            )
-            log.info("duplicate path=%s of=%s", rel, seen[key])
-            continue
-        seen[key] = rel
-        yield "documents", row
+    for rel, outcome, row in _outcomes(raw_dir, files, _stats(files)[1], {}):
+        rejected = _rejection(rel, outcome, seen)
+        if rejected is not None:
+            yield "rejected", rejected
+        elif row is not None:
+            yield "documents", row
 
 
 def ingest(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -256,6 +233,23 @@ def _outcomes(
         yield rel, _Outcome(size, mtime_ns, str(row["sha256"]), key), row
 
 
+def _rejection(rel: str, outcome: _Outcome, seen: dict[str, str]) -> dict[str, object] | None:
+    """The `rejected` row of a file that gave no document or the text of an earlier file
+    (`seen`: text key -> the first file with it, updated), or None for a document to keep."""
+    if outcome.reason is not None:
+        return {"source_path": rel, "reason": outcome.reason, "detail": outcome.detail}
+    key = str(outcome.text_key)
+    if key in seen:
+        log.info("duplicate path=%s of=%s", rel, seen[key])
+        return {
+            "source_path": rel,
+            "reason": f"The same text is already in {seen[key]}; it is kept once.",
+            "detail": f"sha256 {outcome.sha256}",
+        }
+    seen[key] = rel
+    return None
+
+
 class _ReusedRows:
     """Rows of the previous `documents.parquet`, by source path (read on first use)."""
 
@@ -344,26 +338,10 @@ def run(raw_dir: Path, stage_dir: Path) -> tuple[int, int]:
                     reused += 1
                 else:
                     read += 1
-                if outcome.reason is not None:
-                    rejected.add(
-                        [{"source_path": rel, "reason": outcome.reason, "detail": outcome.detail}]
-                    )
+                rejection = _rejection(rel, outcome, seen)
+                if rejection is not None:
+                    rejected.add([rejection])
                     continue
-                key = str(outcome.text_key)
-                if key in seen:
-                    rejected.add(
-                        [
-                            {
-                                "source_path": rel,
-                                "reason": f"The same text is already in {seen[key]}; "
-                                "it is kept once.",
-                                "detail": f"sha256 {outcome.sha256}",
-                            }
-                        ]
-                    )
-                    log.info("duplicate path=%s of=%s", rel, seen[key])
-                    continue
-                seen[key] = rel
                 if row is None and not reused_rows.has(rel):
                     # it was the duplicate of a file since removed: read it now
                     row = read_document(raw_dir / rel, raw_dir)
