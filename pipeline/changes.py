@@ -8,6 +8,7 @@ release's `changes.json` / `CHANGES.md` and prints `kzru diff OLD NEW`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,8 +147,14 @@ def diff_files(
             SELECT o.k, n.k FROM o FULL OUTER JOIN n ON o.k = n.k
             WHERE o.k IS NULL OR n.k IS NULL OR o.h <> n.h"""
     ).fetchall()
+    return _classify(rows)
+
+
+def _classify(pairs: Iterable[tuple[Any, Any]]) -> dict[str, list[str]]:
+    """Ids by kind of change, sorted, from `(old id, new id)` pairs of a full outer join on the
+    id where the rows differ (None on the side where the id is missing)."""
     out: dict[str, list[str]] = {k: [] for k in KINDS}
-    for before, after in rows:
+    for before, after in pairs:
         if before is None:
             out["added"].append(str(after))
         elif after is None:
@@ -203,18 +210,12 @@ def diff_records(
         ).fetchall()
     finally:
         con.close()
-    found: dict[str, dict[str, list[str]]] = {name: {k: [] for k in KINDS} for name in KEYS}
+    by_table: dict[str, list[tuple[Any, Any]]] = {name: [] for name in KEYS}
     for table, before, after in rows:
-        out = found[str(table)]
-        if before is None:
-            out["added"].append(str(after))
-        elif after is None:
-            out["removed"].append(str(before))
-        else:
-            out["changed"].append(str(after))
+        by_table[str(table)].append((before, after))
     tables = {}
-    for name, d in found.items():
-        d = {kind: sorted(ids) for kind, ids in d.items()}
+    for name, pairs in by_table.items():
+        d = _classify(pairs)
         tables[name] = {"counts": {k: len(d[k]) for k in KINDS}, **d}
     return _changes(tables, old_version, new_version)
 

@@ -23,18 +23,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline import plots
+from pipeline.io import TABLE_NAMES
 from pipeline.query import CONTEXT_CHARS, marked_sentence
 from pipeline.release import sha256_file
 
-#: Tables of a release, in page order (the files are `<name>.parquet`).
-TABLE_NAMES = (
-    "documents",
-    "statistics",
-    "events",
-    "institutions",
-    "institution_mentions",
-    "rejected",
-)
 DESCRIPTION = (
     "kzru is an open dataset of Kazakhstan–Russia relations built from news-agency reports "
     "and presidential articles and speeches: numeric facts (trade, investment, companies, "
